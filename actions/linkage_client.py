@@ -1,0 +1,60 @@
+"""The one client of the linkage service's workflow API, with timeouts."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any, Dict, List
+from urllib.parse import quote
+
+import aiohttp
+
+from actions.config import ActionSettings
+
+
+class LinkageUnavailable(Exception):
+    """The linkage service did not answer (down, timed out, or failed with 5xx)."""
+
+
+class LinkageRejected(Exception):
+    """The linkage service refused the request (4xx); the message is Chinese, for the resident."""
+
+
+class LinkageClient:
+    def __init__(self, base_url: str, token: str, timeout: float = 5.0) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.headers = {"Authorization": f"Bearer {token}"}
+        self.timeout = aiohttp.ClientTimeout(total=timeout)
+
+    @classmethod
+    def from_settings(cls, settings: ActionSettings) -> LinkageClient:
+        return cls(settings.linkage_url, settings.service_token)
+
+    async def _request(self, method: str, path: str, **kwargs: Any) -> Any | None:
+        try:
+            async with aiohttp.ClientSession(timeout=self.timeout, headers=self.headers) as session:
+                async with session.request(method, f"{self.base_url}{path}", **kwargs) as response:
+                    if response.status == 404:
+                        return None
+                    if response.status >= 500:
+                        raise LinkageUnavailable(f"{method} {path}: {response.status}")
+                    data = await response.json(content_type=None)
+                    if response.status >= 400:
+                        raise LinkageRejected(str((data or {}).get("error", "请求被拒绝")))
+                    return data
+        except (aiohttp.ClientError, asyncio.TimeoutError, ValueError) as exc:
+            raise LinkageUnavailable(f"{method} {path}: {exc!r}") from exc
+
+    async def create_ticket(self, payload: Dict[str, Any]) -> Dict[str, Any]:
+        data = await self._request("POST", "/api/v1/tickets", json=payload)
+        if data is None:
+            raise LinkageUnavailable("POST /api/v1/tickets: 404")
+        return dict(data)
+
+    async def get_ticket(self, number: str, sender_id: str) -> Dict[str, Any] | None:
+        """The resident's own ticket, or None (unknown number, or someone else's)."""
+        data = await self._request("GET", f"/api/v1/tickets/{quote(number)}", params={"sender_id": sender_id})
+        return dict(data) if data else None
+
+    async def list_tickets(self, sender_id: str) -> List[Dict[str, Any]]:
+        data = await self._request("GET", "/api/v1/tickets", params={"sender_id": sender_id})
+        return list((data or {}).get("tickets", []))

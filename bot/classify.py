@@ -1,0 +1,103 @@
+"""Batch classification with a trained Rasa model: the contract of `hotline classify`."""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Dict, List
+
+from bot.citypack import CityPack
+from bot.clock import LOCAL_TZ
+from bot.nlu.address import normalize_address
+from bot.routing import route
+from bot.taxonomy import OTHER
+
+MODELS = Path(__file__).resolve().parent.parent / "models"
+
+
+def newest_model(folder: Path = MODELS) -> Path | None:
+    models = sorted(folder.glob("*.tar.gz"), key=lambda p: p.stat().st_mtime)
+    return models[-1] if models else None
+
+
+def quiet_rasa() -> None:
+    """A batch tool's stdout carries only its results: Rasa's structlog (which prints to
+    stdout at debug level unless configured) and TensorFlow go to stderr, errors only."""
+    import structlog
+
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    logging.basicConfig(stream=sys.stderr, level=logging.ERROR)
+    structlog.configure(
+        wrapper_class=structlog.make_filtering_bound_logger(logging.ERROR),
+        logger_factory=structlog.PrintLoggerFactory(file=sys.stderr),
+    )
+    for name in ("rasa", "tensorflow", "absl", "jieba", "sanic"):
+        logging.getLogger(name).setLevel(logging.ERROR)
+
+
+class Classifier:
+    """Loads one Rasa model once and reads messages with it."""
+
+    def __init__(self, model: Path, pack: CityPack) -> None:
+        quiet_rasa()
+        from rasa.core.agent import Agent
+
+        self.agent = Agent.load(str(model))
+        self.pack = pack
+
+    async def parse(self, text: str) -> Dict[str, Any]:
+        return dict(await self.agent.parse_message(text))
+
+    async def classify(self, text: str) -> Dict[str, Any]:
+        return self.record(text, await self.parse(text))
+
+    def record(self, text: str, parsed: Dict[str, Any]) -> Dict[str, Any]:
+        """The output line of the contract: intent, appeal type, category, sector, department, entities."""
+        intent = parsed.get("intent") or {}
+        matter = parsed.get("matter") or {}
+        code = matter.get("category") or OTHER
+        category = self.pack.taxonomy.get(code)
+        confidence = float(matter.get("confidence") or 0.0)
+        entities = [
+            {"entity": e["entity"], "value": e["value"], "start": e["start"], "end": e["end"]}
+            for e in parsed.get("entities") or []
+        ]
+        addresses = [e["value"] for e in entities if e["entity"] == "address"]
+        community = normalize_address(addresses[0], self.pack).community_code if addresses else None
+        decision = route(self.pack, category.code, confidence, community, text, datetime.now(LOCAL_TZ))
+        return {
+            "text": text,
+            "intent": intent.get("name"),
+            "intent_confidence": round(float(intent.get("confidence") or 0.0), 4),
+            "appeal_type": matter.get("appeal_type"),
+            "appeal_type_confidence": matter.get("appeal_type_confidence"),
+            "category": category.code,
+            "category_name": category.name,
+            "sector": category.sector,
+            "category_confidence": round(confidence, 4),
+            "category_ranking": matter.get("ranking", []),
+            "department": self.pack.department(decision.department).name,
+            "department_code": decision.department,
+            "entities": entities,
+        }
+
+
+def merge_input(record: Dict[str, Any], source: Dict[str, Any]) -> Dict[str, Any]:
+    """Keys of the input line other than `text` pass through; the classification wins on clashes."""
+    merged = {k: v for k, v in source.items() if k not in record}
+    merged.update(record)
+    return merged
+
+
+def summarize_latency(seconds: List[float]) -> Dict[str, float]:
+    ordered = sorted(seconds)
+    if not ordered:
+        return {"mean_ms": 0.0, "p50_ms": 0.0, "p95_ms": 0.0}
+    return {
+        "mean_ms": round(1000 * sum(ordered) / len(ordered), 1),
+        "p50_ms": round(1000 * ordered[len(ordered) // 2], 1),
+        "p95_ms": round(1000 * ordered[min(len(ordered) - 1, int(len(ordered) * 0.95))], 1),
+    }

@@ -1,0 +1,1 @@
+"""Chinese language understanding: Rasa pipeline components and the pure extraction they use."""

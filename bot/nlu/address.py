@@ -1,0 +1,146 @@
+"""Addresses: find them in free text and place them in the city pack's communities. No I/O.
+
+jionlp parses administrative divisions well but reads local street names as cities
+("北京西路" → 北京市, "宝山北路" → 宝山区), so the city pack's gazetteer is consulted first
+and jionlp is trusted only where a division is written out in full ("成都市", "南明区").
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Dict, List, Tuple
+
+from bot.citypack import CityPack, Community
+from bot.nlu.text import jionlp
+
+_PLACE_SUFFIX = (
+    "大道|大街|路|街|巷|小区|花园|苑|家园|新村|宿舍|大厦|广场|市场|菜场|公园|社区|村|镇|"
+    "园|医院|学校|中学|小学|幼儿园|商场|车站|地铁站|公交站|酒店|宾馆|写字楼|城"
+)
+_TAIL = (
+    r"(?:门口|\d+[号栋幢单元楼层室]+|[东南西北]?[大侧正后]?门|路口|交叉口|附近|旁边|对面|一带|段|[东南西北]段|楼下)*"
+)
+_NAME = r"[\u4e00-\u9fa5A-Za-z0-9]{1,8}?"
+_ADMIN = r"(?:[\u4e00-\u9fa5]{2,7}?(?:省|市|新区|区|县))*"
+ADDRESS_RE = re.compile(
+    rf"({_ADMIN}{_NAME}(?:{_PLACE_SUFFIX})(?:\d+[号弄]|[东南西北中]段)?"
+    rf"(?:(?:和|与|跟|、){_NAME}(?:路|街|巷|大道)(?:交叉口|路口|交界处)?)?"
+    rf"(?:{_NAME}(?:{_PLACE_SUFFIX}))?{_TAIL})"
+)
+# Words that cannot begin a place name; the candidate is cut after the last of them.
+_LEAD = re.compile(
+    r"^.*(?:我们|我家|咱们|你们|他们|这个|那个|这边|那边|住在|位于|就在|地址是|地址|在|到|于|从|是|的|住|"
+    r"我|这|那|该|本|有|个|家|里|了|说|要|去)"
+)
+_NOT_PLACES = {
+    "小区",
+    "马路",
+    "道路",
+    "街道",
+    "公路",
+    "社区",
+    "花园",
+    "市场",
+    "广场",
+    "路",
+    "街",
+    "村",
+    "镇",
+    "城",
+    "学校",
+    "医院",
+    "菜场",
+    "公园",
+    "商场",
+    "车站",
+}
+_DIVISION_SUFFIX = ("省", "市", "区", "县", "州")
+
+
+@dataclass(frozen=True)
+class Address:
+    raw: str
+    full: str
+    community_code: str | None
+    community_name: str | None
+    district: str | None
+    in_area: bool  # False when the text names another city: the hotline cannot dispatch it
+
+
+def find_addresses(text: str, gazetteer: Tuple[str, ...] = ()) -> List[Tuple[int, int, str]]:
+    """Address-like spans `(start, end, text)` in `text`, longest first where they overlap."""
+    spans: List[Tuple[int, int, str]] = []
+    for match in ADDRESS_RE.finditer(text):
+        start, end = match.span()
+        value = match.group()
+        lead = _LEAD.match(value)
+        if lead:
+            start += lead.end()
+            value = value[lead.end() :]
+        if len(value) < 3 or value in _NOT_PLACES or value.rstrip("门口附近旁边对面楼下") in _NOT_PLACES:
+            continue
+        spans.append((start, end, value))
+    for place in gazetteer:
+        for found in re.finditer(re.escape(place), text):
+            spans.append((found.start(), found.end(), place))
+    spans.sort(key=lambda s: (s[0], -(s[1] - s[0])))
+    merged: List[Tuple[int, int, str]] = []
+    for span in spans:
+        if merged and span[0] < merged[-1][1]:
+            last = merged[-1]
+            if span[1] > last[1]:
+                merged[-1] = (last[0], span[1], text[last[0] : span[1]])
+            continue
+        merged.append(span)
+    return merged
+
+
+def gazetteer(pack: CityPack) -> Tuple[str, ...]:
+    names: List[str] = []
+    for community in pack.communities.values():
+        names.extend(community.places)
+        names.append(community.name)
+    return tuple(sorted(set(names), key=len, reverse=True))
+
+
+def _community_of(text: str, pack: CityPack) -> Community | None:
+    best: Tuple[int, Community] | None = None
+    for community in pack.communities.values():
+        for name in (community.name, *community.places):
+            if name in text and (best is None or len(name) > best[0]):
+                best = (len(name), community)
+    return best[1] if best else None
+
+
+def _written_divisions(text: str) -> Dict[str, str | None]:
+    """Divisions jionlp finds that the text really spells out, not prefixes of street names."""
+    parsed = jionlp().parse_location(text)
+    result: Dict[str, str | None] = {}
+    for key in ("province", "city", "county"):
+        name = parsed.get(key)
+        short = name[:-1] if name and name.endswith(_DIVISION_SUFFIX) else name
+        written = bool(name) and any(f"{short}{suffix}" in text for suffix in _DIVISION_SUFFIX + ("新区",))
+        result[key] = name if written else None
+    return result
+
+
+def normalize_address(text: str, pack: CityPack) -> Address:
+    """Place a resident's address in the district: community, full form, and whether it is ours."""
+    raw = text.strip()
+    community = _community_of(raw, pack)
+    if community is not None:
+        full = raw if pack.city in raw else f"{pack.city}{pack.district}{raw.replace(pack.district, '')}"
+        return Address(raw, full, community.code, community.name, pack.district, True)
+    divisions = _written_divisions(raw)
+    city, county = divisions["city"], divisions["county"]
+    if city and city != pack.city:
+        return Address(raw, raw, None, None, county, False)
+    if divisions["province"] and not city and divisions["province"] != "贵州省":
+        return Address(raw, raw, None, None, county, False)
+    district = county or pack.district
+    if county or city:
+        full = raw if raw.startswith(pack.city) else f"{pack.city}{raw.split('市', 1)[-1]}"
+    else:
+        full = f"{pack.city}{pack.district}{raw}"
+    return Address(raw, full, None, None, district, True)

@@ -1,0 +1,85 @@
+"""Entity extraction for the hotline: address, time, phone, ticket number, licence plate.
+
+Phone, ticket number and plate have fixed shapes (see `patterns`); times are found by
+jionlp's time recogniser; addresses by patterns plus the city pack's gazetteer.
+"""
+
+from __future__ import annotations
+
+import time as clock
+from typing import Any, Dict, List, Tuple
+
+from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.nlu.extractors.extractor import EntityExtractorMixin
+from rasa.shared.nlu.constants import ENTITIES, TEXT
+from rasa.shared.nlu.training_data.message import Message
+
+from bot.citypack import DEFAULT_PACK, load_city_pack
+from bot.nlu import patterns
+from bot.nlu.address import find_addresses, gazetteer
+from bot.nlu.text import jionlp, normalize
+
+MAX_TIME_TEXT = 600  # jionlp's time recogniser slows down on long letters; times come early
+
+
+def extract_times(text: str) -> List[Tuple[int, int, str]]:
+    """Time expressions `(start, end, text)` ("每天晚上十点以后", "上周三", "11月20日")."""
+    try:
+        found = jionlp().ner.extract_time(text[:MAX_TIME_TEXT], time_base=clock.time(), with_parsing=False)
+    except Exception:  # jionlp raises on some odd inputs; a missed time is not fatal
+        return []
+    return [(item["offset"][0], item["offset"][1], item["text"]) for item in found]
+
+
+def extract_entities(text: str, places: Tuple[str, ...]) -> List[Dict[str, Any]]:
+    """All hotline entities in `text` as Rasa entity dicts, earliest first, no overlaps."""
+    plain = normalize(text)
+    found: List[Dict[str, Any]] = []
+    taken: List[Tuple[int, int]] = []
+
+    def add(entity: str, value: str, start: int, end: int) -> None:
+        if any(start < e and end > s for s, e in taken):
+            return
+        taken.append((start, end))
+        found.append({"entity": entity, "value": value, "start": start, "end": end, "confidence_entity": 1.0})
+
+    for match in patterns.extract(plain):
+        add(match.entity, match.value, match.start, match.end)
+    for start, end, value in extract_times(plain):
+        if not value.strip().isdigit():
+            add("time", text[start:end], start, end)
+    for start, end, _value in find_addresses(plain, places):
+        add("address", text[start:end], start, end)
+    return sorted(found, key=lambda entity: entity["start"])
+
+
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR, is_trainable=False)
+class HotlineEntityExtractor(GraphComponent, EntityExtractorMixin):
+    @staticmethod
+    def get_default_config() -> Dict[str, Any]:
+        return {"city_pack": None}  # folder of the city pack whose gazetteer is used
+
+    def __init__(self, config: Dict[str, Any]) -> None:
+        self._places = gazetteer(load_city_pack(config.get("city_pack") or DEFAULT_PACK))
+
+    @classmethod
+    def create(
+        cls,
+        config: Dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> HotlineEntityExtractor:
+        return cls(config)
+
+    def process(self, messages: List[Message]) -> List[Message]:
+        for message in messages:
+            text: str | None = message.get(TEXT)
+            if not text:
+                continue
+            entities = self.add_extractor_name(extract_entities(text, self._places))
+            message.set(ENTITIES, message.get(ENTITIES, []) + entities, add_to_output=True)
+        return messages

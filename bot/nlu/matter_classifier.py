@@ -1,0 +1,158 @@
+"""Matter category (事项类别) and appeal type (诉求类型) for every message.
+
+Dialogue intents say what the resident does in the conversation; this component says what the
+appeal is about. It learns from the `category` and `appeal_type` metadata of the
+`report_problem` examples in `nlu_data/matters/`, with word and character n-grams — short
+Chinese chat lines are often mis-segmented, so characters carry what words miss.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any, Dict, List, Tuple
+
+import joblib
+import numpy as np
+import scipy.sparse as sp
+from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.nlu.constants import TOKENS_NAMES
+from rasa.shared.nlu.constants import METADATA, METADATA_EXAMPLE, METADATA_INTENT, TEXT
+from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.linear_model import LogisticRegression
+
+from bot.nlu.text import normalize
+
+log = logging.getLogger(__name__)
+MATTER = "matter"  # the key of the result in Rasa's parse data
+MODEL_FILE = "matter_classifier.joblib"
+
+
+def _label(message: Message, key: str) -> str | None:
+    metadata = message.get(METADATA) or {}
+    for level in (METADATA_EXAMPLE, METADATA_INTENT):
+        value = (metadata.get(level) or {}).get(key)
+        if value:
+            return str(value)
+    return None
+
+
+def _words(message: Message) -> str:
+    tokens = message.get(TOKENS_NAMES[TEXT]) or []
+    return " ".join(token.text for token in tokens)
+
+
+class _Features:
+    """Word uni/bi-grams over jieba tokens plus character 1–3-grams, both TF-IDF."""
+
+    def __init__(self) -> None:
+        self.words = TfidfVectorizer(token_pattern=r"(?u)\S+", ngram_range=(1, 2), sublinear_tf=True, min_df=1)
+        self.chars = TfidfVectorizer(analyzer="char", ngram_range=(1, 3), sublinear_tf=True, min_df=2)
+
+    def fit_transform(self, words: List[str], texts: List[str]) -> sp.csr_matrix:
+        return sp.hstack([self.words.fit_transform(words), self.chars.fit_transform(texts)]).tocsr()
+
+    def transform(self, words: List[str], texts: List[str]) -> sp.csr_matrix:
+        return sp.hstack([self.words.transform(words), self.chars.transform(texts)]).tocsr()
+
+
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)
+class MatterClassifier(GraphComponent):
+    @staticmethod
+    def get_default_config() -> Dict[str, Any]:
+        return {
+            "C": 20.0,  # inverse regularisation of the logistic regressions
+            "ranking_length": 5,  # how many categories the ranking lists
+        }
+
+    def __init__(
+        self,
+        config: Dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        models: Dict[str, Any] | None = None,
+    ) -> None:
+        self._config = config
+        self._storage = model_storage
+        self._resource = resource
+        self._models = models or {}
+
+    @classmethod
+    def create(
+        cls,
+        config: Dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> MatterClassifier:
+        return cls(config, model_storage, resource)
+
+    def train(self, training_data: TrainingData) -> Resource:
+        examples = [m for m in training_data.intent_examples if _label(m, "category")]
+        if not examples:
+            log.warning("MatterClassifier: no examples with category metadata; nothing to learn")
+            return self._resource
+        features = _Features()
+        matrix = features.fit_transform([_words(m) for m in examples], [normalize(m.get(TEXT)) for m in examples])
+        models: Dict[str, Any] = {"features": features}
+        for key in ("category", "appeal_type"):
+            labels = [_label(m, key) or "" for m in examples]
+            rows = [i for i, label in enumerate(labels) if label]
+            classifier = LogisticRegression(C=self._config["C"], max_iter=3000, class_weight="balanced")
+            classifier.fit(matrix[rows], [labels[i] for i in rows])
+            models[key] = classifier
+        self._models = models
+        with self._storage.write_to(self._resource) as directory:
+            joblib.dump(models, directory / MODEL_FILE)
+        return self._resource
+
+    @classmethod
+    def load(
+        cls,
+        config: Dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+        **kwargs: Any,
+    ) -> MatterClassifier:
+        try:
+            with model_storage.read_from(resource) as directory:
+                models = joblib.load(directory / MODEL_FILE)
+        except (ValueError, FileNotFoundError):
+            log.warning("MatterClassifier: no trained model found; messages get no category")
+            models = {}
+        return cls(config, model_storage, resource, models)
+
+    def _rank(self, key: str, row: sp.csr_matrix) -> List[Tuple[str, float]]:
+        classifier = self._models[key]
+        probabilities = classifier.predict_proba(row)[0]
+        order = np.argsort(probabilities)[::-1]
+        return [(str(classifier.classes_[i]), float(probabilities[i])) for i in order]
+
+    def process(self, messages: List[Message]) -> List[Message]:
+        if not self._models:
+            return messages
+        for message in messages:
+            text = message.get(TEXT) or ""
+            row = self._models["features"].transform([_words(message)], [normalize(text)])
+            categories = self._rank("category", row)
+            appeal_types = self._rank("appeal_type", row)
+            message.set(
+                MATTER,
+                {
+                    "category": categories[0][0],
+                    "confidence": round(categories[0][1], 4),
+                    "ranking": [
+                        {"category": code, "confidence": round(p, 4)}
+                        for code, p in categories[: self._config["ranking_length"]]
+                    ],
+                    "appeal_type": appeal_types[0][0],
+                    "appeal_type_confidence": round(appeal_types[0][1], 4),
+                },
+                add_to_output=True,
+            )
+        return messages

@@ -1,0 +1,29 @@
+"""Text normalisation shared by training and prediction: one character in, one character out,
+so entity offsets found on the normalised text are valid on the resident's original text."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+from functools import lru_cache
+from typing import Any
+
+_FULL_TO_HALF = {code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)}
+_FULL_TO_HALF[0x3000] = 0x20
+
+
+@lru_cache(maxsize=1)
+def jionlp() -> Any:
+    """jionlp, imported on first use and without the banner it prints to stdout."""
+    with contextlib.redirect_stdout(io.StringIO()):
+        import jionlp as module
+    return module
+
+
+def normalize(text: str) -> str:
+    """Traditional → simplified characters and full-width → ASCII letters and digits."""
+    if not text:
+        return text
+    half = text.translate(_FULL_TO_HALF)
+    simplified = jionlp().tra2sim(half, mode="char")
+    return simplified if len(simplified) == len(text) else half

@@ -1,0 +1,60 @@
+"""Settings from the environment (and `.env`, where the environment has not set a value)."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Dict, Mapping
+
+from bot.citypack import DEFAULT_PACK
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def read_env_file(path: Path) -> Dict[str, str]:
+    """`KEY=value` lines of a .env file; comments and blank lines skipped."""
+    values: Dict[str, str] = {}
+    if not path.exists():
+        return values
+    for line in path.read_text(encoding="utf-8").splitlines():
+        line = line.strip()
+        if not line or line.startswith("#") or "=" not in line:
+            continue
+        key, value = line.split("=", 1)
+        values[key.strip()] = value.strip().strip('"').strip("'")
+    return values
+
+
+def load_env(path: Path = ROOT / ".env") -> None:
+    """Put `.env` values into os.environ; variables already set in the environment win."""
+    for key, value in read_env_file(path).items():
+        os.environ.setdefault(key, value)
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str
+    service_token: str
+    rasa_url: str
+    city_pack: Path
+    host: str = "127.0.0.1"
+    port: int = 8000
+    session_secret: str = ""
+    max_body_bytes: int = 64 * 1024
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
+        env = os.environ if env is None else env
+        token = env.get("HOTLINE_SERVICE_TOKEN", "")
+        if len(token) < 16:
+            raise SystemExit("HOTLINE_SERVICE_TOKEN 未设置或太短（至少 16 个字符）：请先运行 make run 生成 .env")
+        return cls(
+            database_url=env.get("DATABASE_URL") or f"sqlite:///{ROOT / 'var' / 'hotline.sqlite3'}",
+            service_token=token,
+            rasa_url=env.get("RASA_URL", "http://127.0.0.1:5005"),
+            city_pack=Path(env.get("HOTLINE_CITY_PACK", str(DEFAULT_PACK))),
+            host=env.get("HOTLINE_HOST", "127.0.0.1"),
+            port=int(env.get("HOTLINE_PORT", "8000")),
+            session_secret=env.get("HOTLINE_SESSION_SECRET", "") or token,
+        )

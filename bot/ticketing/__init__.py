@@ -1,0 +1,1 @@
+"""Tickets (工单): storage, numbering, lifecycle events."""

@@ -1,0 +1,104 @@
+"""Tables of the linkage service. Timestamps are stored in UTC."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Any, List
+
+from sqlalchemy import (
+    Boolean,
+    Column,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    TypeDecorator,
+)
+from sqlalchemy.orm import declarative_base, relationship
+
+Base: Any = declarative_base()
+
+
+class UTCDateTime(TypeDecorator):
+    """Aware datetimes in, aware UTC datetimes out, on SQLite and PostgreSQL alike."""
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given; use an aware one")
+        return value.astimezone(timezone.utc).replace(tzinfo=None)
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        return value.replace(tzinfo=timezone.utc) if value is not None else None
+
+
+class Department(Base):
+    """A handling unit (承办单位): bureau, police station, utility, community, hotline centre."""
+
+    __tablename__ = "departments"
+    code = Column(String(64), primary_key=True)
+    name = Column(String(128), nullable=False)
+    kind = Column(String(32), nullable=False)
+    phone = Column(String(32), nullable=False, default="")
+
+
+class DailySequence(Base):
+    """The last ticket number handed out on a day; incremented in one atomic UPDATE."""
+
+    __tablename__ = "daily_sequences"
+    day = Column(Date, primary_key=True)
+    last = Column(Integer, nullable=False, default=0)
+
+
+class Ticket(Base):
+    __tablename__ = "tickets"
+    id = Column(Integer, primary_key=True)
+    number = Column(String(15), nullable=False, unique=True)
+    idempotency_key = Column(String(128), unique=True)
+    channel = Column(String(16), nullable=False)
+    sender_id = Column(String(128), nullable=False, index=True)
+    appeal_type = Column(String(16), nullable=False)
+    category = Column(String(32), nullable=False, index=True)
+    category_confidence = Column(Float, nullable=False)
+    description = Column(Text, nullable=False)
+    address = Column(String(256), nullable=False)
+    address_full = Column(String(300), nullable=False)
+    community = Column(String(64))
+    occurred_at = Column(String(128))
+    contact_phone = Column(String(32))
+    status = Column(String(16), nullable=False, index=True)
+    department_code = Column(String(64), ForeignKey("departments.code"), nullable=False, index=True)
+    accepted_at = Column(UTCDateTime, nullable=False)
+    sign_due_at = Column(UTCDateTime, nullable=False)
+    due_at = Column(UTCDateTime, nullable=False)
+    updated_at = Column(UTCDateTime, nullable=False)
+
+    department = relationship(Department, lazy="joined")
+    events: List[TicketEvent] = relationship(
+        "TicketEvent", order_by="TicketEvent.id", back_populates="ticket", lazy="selectin"
+    )
+
+
+class TicketEvent(Base):
+    """One step of a ticket's timeline: who, when, from → to, note, public or internal."""
+
+    __tablename__ = "ticket_events"
+    id = Column(Integer, primary_key=True)
+    ticket_id = Column(Integer, ForeignKey("tickets.id", ondelete="CASCADE"), nullable=False, index=True)
+    at = Column(UTCDateTime, nullable=False)
+    actor = Column(String(128), nullable=False)
+    action = Column(String(32), nullable=False)
+    from_status = Column(String(16))
+    to_status = Column(String(16), nullable=False)
+    department_code = Column(String(64), ForeignKey("departments.code"))
+    note = Column(Text, nullable=False, default="")
+    public = Column(Boolean, nullable=False, default=True)
+
+    ticket = relationship(Ticket, back_populates="events")

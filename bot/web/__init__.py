@@ -1,0 +1,1 @@
+"""HTTP side of the linkage service: app factory, APIs and pages."""

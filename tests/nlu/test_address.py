@@ -1,0 +1,45 @@
+import pytest
+
+from bot.nlu.address import find_addresses, gazetteer, normalize_address
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("宝山北路56号烧烤摊占道经营", ["宝山北路56号"]),
+        ("在黔灵西路和枣山路交叉口那里", ["黔灵西路和枣山路交叉口"]),
+        ("地址是延安中路12号金鸭小区3栋", ["延安中路12号金鸭小区3栋"]),
+        ("我家住在北京西路3号", ["北京西路3号"]),
+        ("我们小区门口天天有车乱停", []),
+        ("楼下又有人乱停车了", []),
+    ],
+)
+def test_address_spans_in_free_text(pack, text, expected):
+    assert [span[2] for span in find_addresses(text, gazetteer(pack))] == expected
+
+
+@pytest.mark.parametrize(
+    ("raw", "community"),
+    [
+        ("宝山北路56号", "baoshan"),
+        ("北京西路3号", "beijinglu"),
+        ("金鸭小区3栋门口", "jinya"),
+        ("宅吉社区菜场", "zhaiji"),
+    ],
+)
+def test_local_streets_are_placed_in_their_community(pack, raw, community):
+    # jionlp alone reads 北京西路 as Beijing and 宝山北路 as Shanghai's Baoshan district.
+    place = normalize_address(raw, pack)
+    assert place.in_area
+    assert place.community_code == community
+    assert place.full.startswith("贵阳市云岩区")
+
+
+@pytest.mark.parametrize("raw", ["上海市浦东新区张江路5号", "成都市武侯区人民南路四段"])
+def test_addresses_in_another_city_are_not_ours(pack, raw):
+    assert normalize_address(raw, pack).in_area is False
+
+
+def test_another_district_of_the_city_is_kept_with_its_district(pack):
+    place = normalize_address("南明区花果园", pack)
+    assert place.in_area and place.district == "南明区" and place.community_code is None

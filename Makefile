@@ -26,7 +26,7 @@ test: $(INSTALLED) $(MODEL) ## the whole suite: lint, types, unit/API/action tes
 	$(BIN)/ruff format --check bot actions connectors tests
 	$(BIN)/mypy bot actions connectors
 	$(BIN)/pytest -q
-	$(BIN)/rasa test core --model $(MODEL) --stories tests/conversations --fail-on-prediction-errors --out var/results --endpoints endpoints.yml
+	$(BIN)/rasa test core --model $(MODEL) --stories tests/conversations --fail-on-prediction-errors --out var/results
 
 train: $(INSTALLED) ## train the Rasa model (again)
 	$(BIN)/rasa train --config config.yml --domain domain.yml --data nlu_data --out models --fixed-model-name hotline

@@ -11,35 +11,35 @@ import pluggy
 hookimpl = pluggy.HookimplMarker("rasa_sdk")
 
 
+async def start_outbox_worker(app: Any, loop: Any) -> None:
+    from actions.config import ActionSettings
+    from actions.linkage_client import LinkageClient
+    from actions.outbox import Outbox, run_worker
+    from actions.rasa_client import announce_ticket
+
+    settings = ActionSettings.from_env()
+
+    async def notify(sender_id: str, ticket: Any) -> None:
+        await announce_ticket(settings, sender_id, ticket)
+
+    app.ctx.outbox_worker = asyncio.create_task(
+        run_worker(
+            Outbox(settings.outbox_path), LinkageClient.from_settings(settings), notify, settings.outbox_retry_seconds
+        )
+    )
+
+
+async def stop_outbox_worker(app: Any, loop: Any) -> None:
+    worker = getattr(app.ctx, "outbox_worker", None)
+    if worker is not None:
+        worker.cancel()
+
+
 class OutboxWorker:
     @hookimpl
     def attach_sanic_app_extensions(self, app: Any) -> None:
-        from actions.config import ActionSettings
-        from actions.linkage_client import LinkageClient
-        from actions.outbox import Outbox, run_worker
-        from actions.rasa_client import announce_ticket
-
-        @app.listener("after_server_start")
-        async def start(app: Any, loop: Any) -> None:
-            settings = ActionSettings.from_env()
-
-            async def notify(sender_id: str, ticket: Any) -> None:
-                await announce_ticket(settings, sender_id, ticket)
-
-            app.ctx.outbox_worker = asyncio.create_task(
-                run_worker(
-                    Outbox(settings.outbox_path),
-                    LinkageClient.from_settings(settings),
-                    notify,
-                    settings.outbox_retry_seconds,
-                )
-            )
-
-        @app.listener("before_server_stop")
-        async def stop(app: Any, loop: Any) -> None:
-            worker = getattr(app.ctx, "outbox_worker", None)
-            if worker is not None:
-                worker.cancel()
+        app.register_listener(start_outbox_worker, "after_server_start")
+        app.register_listener(stop_outbox_worker, "before_server_stop")
 
 
 def init_hooks(manager: pluggy.PluginManager) -> None:

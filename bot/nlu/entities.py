@@ -6,6 +6,9 @@ jionlp's time recogniser; addresses by patterns plus the city pack's gazetteer.
 
 from __future__ import annotations
 
+import contextlib
+import io
+import re
 import time as clock
 from typing import Any, Dict, List, Tuple
 
@@ -22,16 +25,26 @@ from bot.nlu import patterns
 from bot.nlu.address import find_addresses, gazetteer
 from bot.nlu.text import jionlp, normalize
 
+_ROAD_END = "路街巷道弄"
+_TIME_TAIL = re.compile(r"多钟?|左右|前后|以后|以前|之后|之前|开始|许")
 MAX_TIME_TEXT = 600  # jionlp's time recogniser slows down on long letters; times come early
 
 
 def extract_times(text: str) -> List[Tuple[int, int, str]]:
     """Time expressions `(start, end, text)` ("每天晚上十点以后", "上周三", "11月20日")."""
     try:
-        found = jionlp().ner.extract_time(text[:MAX_TIME_TEXT], time_base=clock.time(), with_parsing=False)
+        # jionlp prints a traceback for every candidate it cannot parse; keep the logs readable.
+        with contextlib.redirect_stderr(io.StringIO()):
+            found = jionlp().ner.extract_time(text[:MAX_TIME_TEXT], time_base=clock.time(), with_parsing=False)
     except Exception:  # jionlp raises on some odd inputs; a missed time is not fatal
         return []
-    return [(item["offset"][0], item["offset"][1], item["text"]) for item in found]
+    spans = []
+    for item in found:
+        start, end = item["offset"]
+        tail = _TIME_TAIL.match(text, end)  # jionlp stops before "多" / "左右" / "以后"
+        end = tail.end() if tail else end
+        spans.append((start, end, text[start:end]))
+    return spans
 
 
 def extract_entities(text: str, places: Tuple[str, ...]) -> List[Dict[str, Any]]:
@@ -48,10 +61,19 @@ def extract_entities(text: str, places: Tuple[str, ...]) -> List[Dict[str, Any]]
 
     for match in patterns.extract(plain):
         add(match.entity, match.value, match.start, match.end)
-    for start, end, value in extract_times(plain):
-        if not value.strip().isdigit():
-            add("time", text[start:end], start, end)
-    for start, end, _value in find_addresses(plain, places):
+    # jionlp reads the "18号" of "北京路18号" as a date: a time glued to a road name is a house number.
+    times = [
+        (start, end, value)
+        for start, end, value in extract_times(plain)
+        if not value.strip().isdigit() and not (start > 0 and plain[start - 1] in _ROAD_END)
+    ]
+    for start, end, _value in times:
+        add("time", text[start:end], start, end)
+    # Times are blanked before addresses are looked for, so "晚上十点多中华北路" starts at 中华北路.
+    masked = list(plain)
+    for start, end, _value in times:
+        masked[start:end] = "，" * (end - start)
+    for start, end, _value in find_addresses("".join(masked), places):
         add("address", text[start:end], start, end)
     return sorted(found, key=lambda entity: entity["start"])
 

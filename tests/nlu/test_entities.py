@@ -1,0 +1,30 @@
+import pytest
+
+from bot.nlu.address import gazetteer
+from bot.nlu.entities import extract_entities
+
+
+@pytest.fixture(scope="module")
+def places(pack):
+    return gazetteer(pack)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("地址不对，是北京路18号", [("address", "北京路18号")]),
+        (
+            "宝山北路56号门口的烧烤摊每天晚上占道经营，电话13985012345",
+            [("address", "宝山北路56号门口"), ("time", "每天晚上"), ("phone", "13985012345")],
+        ),
+        ("上周三晚上十点多中华北路23号又在施工", [("time", "上周三晚上十点多"), ("address", "中华北路23号")]),
+        ("樓下燒烤攤在延安中路12號佔道", [("address", "延安中路12號")]),
+        ("贵A·D1234把车库门堵了，查一下20261122-000123", [("plate", "贵AD1234"), ("ticket_number", "20261122-000123")]),
+    ],
+)
+def test_entities_of_a_message(places, text, expected):
+    found = [(e["entity"], e["value"]) for e in extract_entities(text, places)]
+    assert found == expected
+    for entity in extract_entities(text, places):
+        if entity["entity"] in ("address", "time"):
+            assert text[entity["start"] : entity["end"]] == entity["value"]

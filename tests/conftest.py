@@ -40,6 +40,14 @@ def _database_params() -> list:
     return params
 
 
+async def reset_database(url: str) -> None:
+    """Drop every table, so each test starts from an empty database (PostgreSQL is shared)."""
+    engine = make_engine(url)
+    async with engine.begin() as connection:
+        await connection.run_sync(Base.metadata.drop_all)
+    await engine.dispose()
+
+
 @pytest.fixture(scope="session")
 def pack() -> CityPack:
     return load_city_pack()
@@ -59,9 +67,8 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 
 @pytest.fixture
 async def service(database_url: str, pack: CityPack, clock: FrozenClock) -> AsyncIterator[TicketService]:
+    await reset_database(database_url)
     engine = make_engine(database_url)
-    async with engine.begin() as connection:
-        await connection.run_sync(Base.metadata.drop_all)
     await create_schema(engine)
     tickets = TicketService(engine, pack, clock)
     await tickets.sync_departments()
@@ -87,10 +94,7 @@ def settings_for(tmp_path: Path) -> Callable[..., Settings]:
 async def client(
     database_url: str, settings_for: Callable[..., Settings], clock: FrozenClock
 ) -> AsyncIterator[TestClient]:
-    engine = make_engine(database_url)
-    async with engine.begin() as connection:
-        await connection.run_sync(Base.metadata.drop_all)
-    await engine.dispose()
+    await reset_database(database_url)
     app = init_app(settings_for(database_url), clock=clock)
     async with TestClient(TestServer(app)) as test_client:
         yield test_client

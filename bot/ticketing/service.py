@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
-from typing import List, Tuple
+from datetime import date, datetime, timedelta
+from typing import Callable, List, Optional, Tuple
 
 from sqlalchemy import select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -60,6 +60,34 @@ class NewTicket:
         return self
 
 
+def _recorder(session: AsyncSession, ticket: Ticket, at: datetime) -> Callable[..., None]:
+    """Adds timeline events of one ticket, all at one moment, by the system."""
+
+    def record(
+        action: str,
+        from_status: Optional[Status],
+        to_status: Status,
+        note: str,
+        department_code: Optional[str] = None,
+        public: bool = True,
+    ) -> None:
+        session.add(
+            TicketEvent(
+                ticket_id=ticket.id,
+                at=at,
+                actor=SYSTEM,
+                action=action,
+                from_status=from_status.value if from_status else None,
+                to_status=to_status.value,
+                department_code=department_code,
+                note=note,
+                public=public,
+            )
+        )
+
+    return record
+
+
 class TicketService:
     def __init__(self, engine: AsyncEngine, pack: CityPack, clock: Clock = system_clock) -> None:
         self.engine = engine
@@ -113,47 +141,14 @@ class TicketService:
                 )
                 session.add(ticket)
                 await session.flush()
-                session.add(
-                    TicketEvent(
-                        ticket_id=ticket.id,
-                        at=now,
-                        actor=SYSTEM,
-                        action="accept",
-                        from_status=None,
-                        to_status=Status.accepted.value,
-                        note="您的诉求已受理",
-                        public=True,
-                    )
-                )
+                record = _recorder(session, ticket, now)
+                record("accept", None, Status.accepted, "您的诉求已受理")
                 if decision.triage:
-                    session.add(
-                        TicketEvent(
-                            ticket_id=ticket.id,
-                            at=now,
-                            actor=SYSTEM,
-                            action="triage",
-                            from_status=Status.accepted.value,
-                            to_status=Status.accepted.value,
-                            department_code=unit.code,
-                            note=f"{decision.reason}",
-                            public=False,
-                        )
-                    )
+                    record("triage", Status.accepted, Status.accepted, decision.reason, unit.code, public=False)
                 else:
                     ticket.status = Status.dispatched.value
-                    session.add(
-                        TicketEvent(
-                            ticket_id=ticket.id,
-                            at=now,
-                            actor=SYSTEM,
-                            action="dispatch",
-                            from_status=Status.accepted.value,
-                            to_status=Status.dispatched.value,
-                            department_code=unit.code,
-                            note=f"已派至{unit.name}办理，办理时限至{format_local(due)}（{decision.reason}）",
-                            public=True,
-                        )
-                    )
+                    note = f"已派至{unit.name}办理，办理时限至{format_local(due)}（{decision.reason}）"
+                    record("dispatch", Status.accepted, Status.dispatched, note, unit.code)
         except IntegrityError:
             # Two requests with one idempotency key raced; the other one won.
             if new.idempotency_key:

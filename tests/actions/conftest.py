@@ -9,7 +9,7 @@ from aiohttp.test_utils import TestServer
 from rasa_sdk import Tracker
 
 from bot.web.app import init_app
-from tests.conftest import SERVICE_TOKEN
+from tests.conftest import SERVICE_TOKEN, reset_database
 
 
 def make_tracker(
@@ -31,15 +31,7 @@ def make_tracker(
 @pytest.fixture
 async def linkage(database_url, settings_for, clock, monkeypatch, tmp_path):
     """A running linkage service; the actions find it through LINKAGE_URL."""
-    from sqlalchemy import text  # noqa: F401  (keeps the import local to the fixture)
-
-    from bot.ticketing.db import make_engine
-    from bot.ticketing.models import Base
-
-    engine = make_engine(database_url)
-    async with engine.begin() as connection:
-        await connection.run_sync(Base.metadata.drop_all)
-    await engine.dispose()
+    await reset_database(database_url)
     server = TestServer(init_app(settings_for(database_url), clock=clock))
     await server.start_server()
     monkeypatch.setenv("LINKAGE_URL", str(server.make_url("")).rstrip("/"))

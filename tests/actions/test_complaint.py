@@ -135,14 +135,10 @@ async def test_linkage_down_keeps_the_complaint_and_delivers_it_later(
     # The complaint survives a restart of the action server: a new Outbox reads the same file.
     from aiohttp.test_utils import TestServer
 
-    from bot.ticketing.db import make_engine
-    from bot.ticketing.models import Base
     from bot.web.app import init_app
+    from tests.conftest import reset_database
 
-    engine = make_engine(database_url)
-    async with engine.begin() as connection:
-        await connection.run_sync(Base.metadata.drop_all)
-    await engine.dispose()
+    await reset_database(database_url)
     server = TestServer(init_app(settings_for(database_url), clock=clock))
     await server.start_server()
     try:

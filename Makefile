@@ -44,7 +44,7 @@ format: $(INSTALLED) ## format the code with ruff
 	$(BIN)/ruff check --fix bot actions connectors tests
 
 bench: $(INSTALLED) $(MODEL) ## classification figures and latency on the held-out set
-	$(BIN)/hotline eval --data tests/data/heldout_seed.jsonl
+	$(BIN)/hotline bench $(if $(STOCK_EPOCHS),--stock-epochs $(STOCK_EPOCHS))
 
 install: $(INSTALLED) ## create .venv with Python 3.10 and the locked dependencies
 

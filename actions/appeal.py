@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import re
-from typing import Any, Dict, List
+from typing import Any, Dict, List, Tuple
 
 from rasa_sdk import Tracker
 
@@ -23,6 +24,14 @@ MIN_DESCRIPTION_CHARS = 4
 def is_substantive(text: str) -> bool:
     """Does the message say what happened, beyond "我要投诉" / "我想反映个问题"?"""
     return len(_FILLER.sub("", text or "")) >= MIN_DESCRIPTION_CHARS
+
+
+def has_chinese(text: str) -> bool:
+    """Residents write Chinese; a message without a single Chinese character cannot be filed as is."""
+    return any("\u4e00" <= ch <= "\u9fff" for ch in text or "")
+
+
+ONLY_CHINESE = "抱歉，目前只能受理中文留言（Sorry, we can only take messages in Chinese）。请用中文描述您遇到的问题。"
 
 
 def latest_user_text(tracker: Tracker) -> str:
@@ -80,6 +89,13 @@ def ticket_line(ticket: Dict[str, Any]) -> str:
 
 def _shorten(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[:limit] + "……"
+
+
+def second_matter_offer(code: str) -> Tuple[str, List[Dict[str, str]]]:
+    """After a ticket: the other matter the same message mentioned, offered as its own appeal."""
+    payload = "/report_problem" + json.dumps({"category": code}, ensure_ascii=False)
+    text = f"您在留言中还提到了“{category_name(code)}”方面的问题，需要另外为它登记一张工单吗？"
+    return text, [{"title": "需要，另行登记", "payload": payload}, {"title": "不用了，谢谢", "payload": "/thank"}]
 
 
 def confirm_buttons() -> List[Dict[str, str]]:

@@ -15,7 +15,7 @@ from actions import appeal
 from actions.config import ActionSettings, city_pack
 from actions.linkage_client import LinkageClient, LinkageRejected, LinkageUnavailable
 from actions.outbox import Outbox
-from bot.nlu.address import find_addresses, gazetteer, normalize_address
+from bot.nlu.address import find_addresses, gazetteer, looks_like_place, normalize_address
 from bot.nlu.patterns import normalize_phone
 
 log = logging.getLogger(__name__)
@@ -56,7 +56,8 @@ def _classified(tracker: Tracker, keep_category: str | None = None) -> List[Even
 
 
 class ActionTakeAppeal(Action):
-    """Starts an appeal from the message that reported it, so the form asks only what is missing."""
+    """Starts an appeal from the message that reported it, so the form asks only what is missing.
+    A message that reports two matters keeps the second for an offer after the first is filed."""
 
     def name(self) -> str:
         return "action_take_appeal"
@@ -65,10 +66,17 @@ class ActionTakeAppeal(Action):
         events: List[EventType] = [SlotSet("appeal_id", uuid.uuid4().hex), SlotSet("awaiting_confirmation", False)]
         chosen = tracker.get_slot("category") if tracker.latest_message.get("text", "").startswith("/") else None
         text = appeal.latest_user_text(tracker)
-        if chosen:  # picked from the fallback buttons: the category is the resident's own choice
+        second = appeal.matter(tracker).get("second_category")
+        if chosen:  # picked from buttons (fallback guesses, or the second matter offered after a ticket)
             events += [SlotSet("category_confidence", 1.0)]
+            if chosen == tracker.get_slot("second_category") and tracker.get_slot("second_description"):
+                text = tracker.get_slot("second_description")
+            second = None
         events += _classified(tracker, keep_category=chosen)
-        if appeal.is_substantive(text):
+        events += [SlotSet("second_category", second), SlotSet("second_description", text if second else None)]
+        if not appeal.has_chinese(text):
+            dispatcher.utter_message(text=appeal.ONLY_CHINESE)
+        elif appeal.is_substantive(text):
             events.append(SlotSet("description", text.strip()))
         return events
 
@@ -81,6 +89,9 @@ class ValidateComplaintForm(FormValidationAction):
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> Dict[str, Any]:
         text = str(value or "").strip()
+        if not appeal.has_chinese(text):
+            dispatcher.utter_message(text=appeal.ONLY_CHINESE)
+            return {"description": None}
         if not appeal.is_substantive(text):
             dispatcher.utter_message(text="请再具体描述一下：发生了什么情况？例如“小区门口的烧烤摊每天晚上占道经营”。")
             return {"description": None}
@@ -102,6 +113,11 @@ class ValidateComplaintForm(FormValidationAction):
             return {"address": None}
         if len(text) > 200:
             dispatcher.utter_message(text="地址太长了，请只写问题发生的具体地点，例如“中华北路23号”。")
+            return {"address": None}
+        if not looks_like_place(text, gazetteer(pack)):
+            dispatcher.utter_message(
+                text="这好像不是一个地点。请用中文告诉我问题发生在哪里，例如“宝山北路56号门口”“金鸭小区3栋楼下”。"
+            )
             return {"address": None}
         place = normalize_address(text, pack)
         if not place.in_area:
@@ -201,7 +217,7 @@ class ActionSubmitTicket(Action):
                 text="您的诉求已完整记录。工单系统正在维护，恢复后会自动为您生成工单号并通知您，"
                 "您也可以稍后发送“查询进度”查看。给您带来不便，敬请谅解。"
             )
-            return _cleared()
+            return _cleared() + _offer_second_matter(dispatcher, tracker)
         except LinkageRejected as exc:
             dispatcher.utter_message(text=f"提交没有成功：{exc}。请修改后再确认提交。")
             return []
@@ -213,7 +229,16 @@ class ActionSubmitTicket(Action):
                 "办理有进展会及时告诉您。您也可以随时发送“查询进度”或工单号了解办理情况。"
             )
         )
-        return _cleared() + [SlotSet("ticket_number", ticket["number"])]
+        return _cleared() + [SlotSet("ticket_number", ticket["number"])] + _offer_second_matter(dispatcher, tracker)
+
+
+def _offer_second_matter(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[EventType]:
+    """The second matter of the message stays offered (its slots kept) until the resident answers."""
+    code = tracker.get_slot("second_category")
+    if code:
+        text, buttons = appeal.second_matter_offer(code)
+        dispatcher.utter_message(text=text, buttons=buttons)
+    return []
 
 
 class ActionCancelComplaint(Action):

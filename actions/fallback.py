@@ -25,6 +25,10 @@ class ActionSuggestGuesses(Action):
         return "action_suggest_guesses"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
+        text = tracker.latest_message.get("text") or ""
+        if not appeal.has_chinese(text) and not any(ch.isdigit() for ch in text):
+            dispatcher.utter_message(text=appeal.ONLY_CHINESE)  # emoji, symbols or a foreign language
+            return []
         ranking = [r for r in tracker.latest_message.get("intent_ranking") or [] if r.get("name") != "nlu_fallback"]
         matter = appeal.matter(tracker)
         buttons: List[Dict[str, str]] = []

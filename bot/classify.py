@@ -7,7 +7,7 @@ import os
 import sys
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Dict, List
+from typing import Any, Dict
 
 from bot.citypack import CityPack
 from bot.clock import LOCAL_TZ
@@ -65,8 +65,9 @@ class Classifier:
             {"entity": e["entity"], "value": e["value"], "start": e["start"], "end": e["end"]}
             for e in parsed.get("entities") or []
         ]
-        addresses = [e["value"] for e in entities if e["entity"] == "address"]
-        community = normalize_address(addresses[0], self.pack).community_code if addresses else None
+        places = [normalize_address(e["value"], self.pack) for e in entities if e["entity"] == "address"]
+        community = next((place.community_code for place in places if place.community_code), None)
+        second = matter.get("second_category")
         decision = route(self.pack, category.code, confidence, community, text, datetime.now(LOCAL_TZ))
         return {
             "text": text,
@@ -81,6 +82,10 @@ class Classifier:
             "category_ranking": matter.get("ranking", []),
             "department": self.pack.department(decision.department).name,
             "department_code": decision.department,
+            # False when the message places the problem in another city: the district cannot act.
+            "in_scope": not places or any(place.in_area for place in places),
+            "second_category": second,
+            "second_category_name": self.pack.taxonomy.get(second).name if second else None,
             "entities": entities,
         }
 
@@ -90,14 +95,3 @@ def merge_input(record: Dict[str, Any], source: Dict[str, Any]) -> Dict[str, Any
     merged = {k: v for k, v in source.items() if k not in record}
     merged.update(record)
     return merged
-
-
-def summarize_latency(seconds: List[float]) -> Dict[str, float]:
-    ordered = sorted(seconds)
-    if not ordered:
-        return {"mean_ms": 0.0, "p50_ms": 0.0, "p95_ms": 0.0}
-    return {
-        "mean_ms": round(1000 * sum(ordered) / len(ordered), 1),
-        "p50_ms": round(1000 * ordered[len(ordered) // 2], 1),
-        "p95_ms": round(1000 * ordered[min(len(ordered) - 1, int(len(ordered) * 0.95))], 1),
-    }

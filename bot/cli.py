@@ -7,9 +7,8 @@ import asyncio
 import json
 import secrets
 import sys
-import time
 from pathlib import Path
-from typing import Any, Dict, List
+from typing import List
 
 from bot.settings import ROOT, Settings, load_env, read_env_file
 
@@ -85,26 +84,21 @@ def cmd_classify(args: argparse.Namespace) -> int:
 
 
 def cmd_eval(args: argparse.Namespace) -> int:
-    """Accuracy of intent, category and appeal type on a labelled JSON Lines file, and latency."""
+    """Our NLU on the held-out set: every figure, a confusion matrix PNG, the predictions."""
+    from bot.bench import run_eval
     from bot.citypack import load_city_pack
-    from bot.classify import Classifier, summarize_latency
-    from bot.evaluation import report
 
-    rows = [json.loads(line) for line in Path(args.data).read_text(encoding="utf-8").splitlines() if line.strip()]
-    classifier = Classifier(_model_or_exit(args.model), load_city_pack())
+    run_eval(_model_or_exit(args.model), load_city_pack(), [Path(p) for p in args.data], Path(args.out))
+    return 0
 
-    async def run() -> List[Dict[str, Any]]:
-        out = []
-        for row in rows:
-            started = time.perf_counter()
-            record = await classifier.classify(row["text"])
-            record["seconds"] = time.perf_counter() - started
-            out.append(record)
-        return out
 
-    predictions = asyncio.run(run())
-    print(report(rows, predictions))
-    print("latency per message:", summarize_latency([p["seconds"] for p in predictions]))
+def cmd_bench(args: argparse.Namespace) -> int:
+    """`hotline eval`, then two peers trained now on the same data, and the ratios."""
+    from bot.bench import run_bench
+    from bot.citypack import load_city_pack
+
+    model = _model_or_exit(args.model)
+    run_bench(model, load_city_pack(), [Path(p) for p in args.data], Path(args.out), args.stock_epochs)
     return 0
 
 
@@ -124,10 +118,18 @@ def main(argv: List[str] | None = None) -> int:
     classify = commands.add_parser("classify", help='批量分类：标准输入每行一个 {"text": …}')
     classify.add_argument("--model", help="模型文件（默认 models/ 下最新的）")
     classify.set_defaults(func=cmd_classify)
-    evaluate = commands.add_parser("eval", help="在标注数据上评测分类效果和延迟")
-    evaluate.add_argument("--data", default=str(ROOT / "tests" / "data" / "heldout_seed.jsonl"))
-    evaluate.add_argument("--model")
-    evaluate.set_defaults(func=cmd_eval)
+    heldout = str(ROOT / "tests" / "data" / "heldout")
+    for name, func, text in (
+        ("eval", cmd_eval, "在留出集上评测分类、实体、无关话题识别和延迟"),
+        ("bench", cmd_bench, "评测，并在同一训练数据上训练两个对照模型，打印比值"),
+    ):
+        command = commands.add_parser(name, help=text)
+        command.add_argument("--data", nargs="+", default=[heldout], help="JSON Lines 文件或目录（默认留出集）")
+        command.add_argument("--model", help="模型文件（默认 models/ 下最新的）")
+        command.add_argument("--out", default=str(ROOT / "var" / "eval"), help="混淆矩阵和逐条预测的输出目录")
+        command.set_defaults(func=func)
+        if name == "bench":
+            command.add_argument("--stock-epochs", type=int, help="对照 Rasa 的 DIET 轮数（默认 300）")
     run = commands.add_parser("run", help="启动全部服务（联动系统、动作服务、Rasa）")
     run.add_argument("--shell", action="store_true", help="在终端里对话（代替 Rasa 的 HTTP 服务）")
     run.set_defaults(func=cmd_run)

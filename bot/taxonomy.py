@@ -44,6 +44,10 @@ class Taxonomy:
     def codes(self) -> List[str]:
         return list(self.categories)
 
+    def sectors(self) -> Dict[str, str]:
+        """Category code → sector (一级分类), compared as a string by reports and evaluations."""
+        return {code: category.sector for code, category in self.categories.items()}
+
 
 @lru_cache(maxsize=1)
 def load_taxonomy() -> Taxonomy:

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Dict, List, Tuple
 
 from bot.citypack import CityPack, Community
+from bot.nlu import patterns
 from bot.nlu.text import jionlp
 
 _PLACE_SUFFIX = (
@@ -94,6 +95,18 @@ def find_addresses(text: str, gazetteer: Tuple[str, ...] = ()) -> List[Tuple[int
             continue
         merged.append(span)
     return merged
+
+
+def looks_like_place(text: str, places: Tuple[str, ...] = ()) -> bool:
+    """Could this answer to "where?" be a place? Landmarks without a suffix ("喷水池旁边") pass;
+    a phone number, a ticket number, or mostly Latin letters and digits ("138abc12345") do not."""
+    if find_addresses(text, places):
+        return True
+    if any(match.entity in ("phone", "ticket_number") for match in patterns.extract(text)):
+        return False
+    chinese = sum("\u4e00" <= ch <= "\u9fff" for ch in text)
+    latin = sum(ch.isascii() and ch.isalnum() for ch in text)
+    return chinese >= 2 and latin <= chinese
 
 
 def gazetteer(pack: CityPack) -> Tuple[str, ...]:

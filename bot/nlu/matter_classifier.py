@@ -9,6 +9,7 @@ Chinese chat lines are often mis-segmented, so characters carry what words miss.
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any, Dict, List, Tuple
 
 import joblib
@@ -30,6 +31,8 @@ from bot.nlu.text import normalize
 log = logging.getLogger(__name__)
 MATTER = "matter"  # the key of the result in Rasa's parse data
 MODEL_FILE = "matter_classifier.joblib"
+# Sentences, and clauses that open a new matter ("另外…", "还有…"), of a message that may report two.
+_SENTENCE_END = re.compile(r"(?<=[。！？!?；;\n])|(?=[，,]\s*(?:另外|此外|还有|同时|顺便|再一个|再就是|而且))")
 
 
 def _label(message: Message, key: str) -> str | None:
@@ -67,6 +70,8 @@ class MatterClassifier(GraphComponent):
         return {
             "C": 20.0,  # inverse regularisation of the logistic regressions
             "ranking_length": 5,  # how many categories the ranking lists
+            # A sentence about another category with at least this probability is a second matter.
+            "second_matter_threshold": 0.6,
         }
 
     def __init__(
@@ -133,6 +138,28 @@ class MatterClassifier(GraphComponent):
         order = np.argsort(probabilities)[::-1]
         return [(str(classifier.classes_[i]), float(probabilities[i])) for i in order]
 
+    def _second_matter(self, message: Message, text: str, main: str) -> Tuple[str, float] | None:
+        """A sentence that is confidently about another category than the message as a whole."""
+        spans, start = [], 0
+        for part in _SENTENCE_END.split(text):
+            if len(part.strip()) >= 6:
+                spans.append((start, start + len(part)))
+            start += len(part)
+        if len(spans) < 2:
+            return None
+        tokens = message.get(TOKENS_NAMES[TEXT]) or []
+        words = [" ".join(t.text for t in tokens if a <= t.start < b) for a, b in spans]
+        rows = self._models["features"].transform(words, [normalize(text[a:b]) for a, b in spans])
+        classifier = self._models["category"]
+        best: Tuple[str, float] | None = None
+        threshold = self._config["second_matter_threshold"]
+        for probabilities in classifier.predict_proba(rows):
+            top = int(np.argmax(probabilities))
+            code, probability = str(classifier.classes_[top]), float(probabilities[top])
+            if code not in (main, "other") and probability >= threshold and (best is None or probability > best[1]):
+                best = (code, probability)
+        return best
+
     def process(self, messages: List[Message]) -> List[Message]:
         if not self._models:
             return messages
@@ -141,6 +168,7 @@ class MatterClassifier(GraphComponent):
             row = self._models["features"].transform([_words(message)], [normalize(text)])
             categories = self._rank("category", row)
             appeal_types = self._rank("appeal_type", row)
+            second = self._second_matter(message, text, categories[0][0])
             message.set(
                 MATTER,
                 {
@@ -152,6 +180,8 @@ class MatterClassifier(GraphComponent):
                     ],
                     "appeal_type": appeal_types[0][0],
                     "appeal_type_confidence": round(appeal_types[0][1], 4),
+                    "second_category": second[0] if second else None,
+                    "second_confidence": round(second[1], 4) if second else None,
                 },
                 add_to_output=True,
             )

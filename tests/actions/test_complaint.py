@@ -81,6 +81,7 @@ async def test_phone_validation(typed, stored):
         ("楼下", False, "具体"),
         ("上海市浦东新区张江路5号", False, "12345"),
         ("地" * 300, False, "太长"),
+        ("電話是138abc12345", False, "不是一个地点"),
     ],
 )
 async def test_address_validation(typed, accepted, words):
@@ -156,3 +157,40 @@ async def test_linkage_down_keeps_the_complaint_and_delivers_it_later(
         assert restarted.pending() == []
     finally:
         await server.close()
+
+
+LETTER = "我家楼下烧烤摊天天占道经营，人行道都走不通。另外，小区门口的垃圾桶好几天没人清运，臭得很。"
+TWO_MATTERS = {**MATTER, "category": "street_vendor", "second_category": "garbage_sanitation"}
+
+
+async def test_a_message_with_two_matters_files_the_main_one_and_offers_the_second(linkage):
+    slots = slots_of(
+        await ActionTakeAppeal().run(
+            CollectingDispatcher(), make_tracker(LETTER, "report_problem", matter=TWO_MATTERS), {}
+        )
+    )
+    assert slots["category"] == "street_vendor" and slots["second_category"] == "garbage_sanitation"
+
+    dispatcher = CollectingDispatcher()
+    filled = {**FILLED, "category": "street_vendor", "description": LETTER, **slots, "awaiting_confirmation": True}
+    await ActionSubmitTicket().run(dispatcher, make_tracker("确认提交", "affirm", slots=filled), {})
+    offer = dispatcher.messages[-1]
+    assert "垃圾清运" in offer["text"] and "另外" in offer["text"]
+    accept = offer["buttons"][0]["payload"]
+    assert accept.startswith("/report_problem") and "garbage_sanitation" in accept
+
+    # The resident takes the offer: a new appeal about garbage, described by the same letter.
+    tracker = make_tracker(
+        accept, "report_problem", slots={**slots, "category": "garbage_sanitation"}, earlier_texts=["13985012345"]
+    )
+    again = slots_of(await ActionTakeAppeal().run(CollectingDispatcher(), tracker, {}))
+    assert again["category_confidence"] == 1.0 and again["description"] == LETTER
+    assert again["second_category"] is None
+
+
+@pytest.mark.parametrize("text", ["Hello, the street light outside my house is broken", "😀😀😀"])
+async def test_a_message_without_chinese_is_answered_in_chinese_and_not_filed_as_the_description(text):
+    dispatcher = CollectingDispatcher()
+    slots = slots_of(await ActionTakeAppeal().run(dispatcher, make_tracker(text, "report_problem", matter=MATTER), {}))
+    assert "description" not in slots
+    assert "中文" in dispatcher.messages[0]["text"]

@@ -1,6 +1,6 @@
 import pytest
 
-from bot.nlu.address import find_addresses, gazetteer, normalize_address
+from bot.nlu.address import find_addresses, gazetteer, looks_like_place, normalize_address
 
 
 @pytest.mark.parametrize(
@@ -43,3 +43,20 @@ def test_addresses_in_another_city_are_not_ours(pack, raw):
 def test_another_district_of_the_city_is_kept_with_its_district(pack):
     place = normalize_address("南明区花果园", pack)
     assert place.in_area and place.district == "南明区" and place.community_code is None
+
+
+@pytest.mark.parametrize(
+    ("answer", "is_place"),
+    [
+        ("北京路18号", True),
+        ("喷水池旁边", True),  # a landmark without a road or estate suffix
+        ("3栋2单元", True),
+        ("電話是138abc12345", False),  # a phone number typed at the address question
+        ("13985012345", False),
+        ("20261122-000123", False),
+        ("Apple Street 5", False),
+        ("😀😀", False),
+    ],
+)
+def test_an_answer_to_where_must_look_like_a_place(pack, answer, is_place):
+    assert looks_like_place(answer, gazetteer(pack)) is is_place

@@ -27,6 +27,8 @@ from bot.nlu.text import jionlp, normalize
 
 _ROAD_END = "路街巷道弄"
 _TIME_TAIL = re.compile(r"多钟?|左右|前后|以后|以前|之后|之前|开始|许")
+# jionlp leaves out how often and since when: "天天|晚上", "这|半个月", "每到|周末".
+_TIME_HEAD = re.compile(r"(?:每天|天天|每晚|每周|每到|一到|每逢|这|近|最近|从|自从|自)$")
 MAX_TIME_TEXT = 600  # jionlp's time recogniser slows down on long letters; times come early
 
 
@@ -43,6 +45,8 @@ def extract_times(text: str) -> List[Tuple[int, int, str]]:
         start, end = item["offset"]
         tail = _TIME_TAIL.match(text, end)  # jionlp stops before "多" / "左右" / "以后"
         end = tail.end() if tail else end
+        head = _TIME_HEAD.search(text, max(0, start - 3), start)
+        start = head.start() if head else start
         spans.append((start, end, text[start:end]))
     return spans
 

@@ -11,7 +11,7 @@ from typing import Any, Dict
 
 from bot.citypack import CityPack
 from bot.clock import LOCAL_TZ
-from bot.nlu.address import normalize_address
+from bot.nlu.address import normalize_address, other_city
 from bot.routing import route
 from bot.taxonomy import OTHER
 
@@ -83,7 +83,7 @@ class Classifier:
             "department": self.pack.department(decision.department).name,
             "department_code": decision.department,
             # False when the message places the problem in another city: the district cannot act.
-            "in_scope": not places or any(place.in_area for place in places),
+            "in_scope": other_city(text, self.pack) is None,
             "second_category": second,
             "second_category_name": self.pack.taxonomy.get(second).name if second else None,
             "entities": entities,

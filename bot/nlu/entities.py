@@ -26,9 +26,21 @@ from bot.nlu.address import find_addresses, gazetteer
 from bot.nlu.text import jionlp, normalize
 
 _ROAD_END = "路街巷道弄"
-_TIME_TAIL = re.compile(r"多钟?|左右|前后|以后|以前|之后|之前|开始|许")
+_TIME_TAIL = re.compile(r"多钟?|左右|前后|以后|以前|之后|之前|开始|起|许")
 # jionlp leaves out how often and since when: "天天|晚上", "这|半个月", "每到|周末".
 _TIME_HEAD = re.compile(r"(?:每天|天天|每晚|每周|每到|一到|每逢|这|近|最近|从|自从|自)$")
+# How long something lasted or how long one waited ("三天", "两个多小时") is not when it happened.
+_DURATION = re.compile(
+    r"[\d一二两三四五六七八九十百千半几]+多?个?多?(?:年|月|天|日|周|星期|礼拜|小时|钟头|分钟|分|秒)多?钟?"
+    r"|现在|目前|当时|每年"
+)
+# Relative times jionlp does not read.
+_MORE_TIMES = re.compile(
+    r"(?:这|前|近|最近|过去)(?:几|两|一|三|半)?(?:天|周|个?星期|个?礼拜|个月|年)"
+    r"|上(?:个)?(?:月|周|星期|礼拜)[一二三四五六日天末]?|\d{1,2}月份|(?:上下学|上下班|早晚)?高峰期?|平时|周末|节假日"
+    r"|开学(?:以后|后)?|放学(?:以后|后)?"
+)
+_RANGE_JOIN = re.compile(r"(?:到|至|-|～|~|和|、|或|及)?")
 MAX_TIME_TEXT = 600  # jionlp's time recogniser slows down on long letters; times come early
 
 
@@ -40,13 +52,19 @@ def extract_times(text: str) -> List[Tuple[int, int, str]]:
             found = jionlp().ner.extract_time(text[:MAX_TIME_TEXT], time_base=clock.time(), with_parsing=False)
     except Exception:  # jionlp raises on some odd inputs; a missed time is not fatal
         return []
-    spans = []
-    for item in found:
-        start, end = item["offset"]
+    raw = [tuple(item["offset"]) for item in found]
+    raw += [m.span() for m in _MORE_TIMES.finditer(text) if not any(m.start() < e and m.end() > s for s, e in raw)]
+    spans: List[Tuple[int, int, str]] = []
+    for start, end in sorted(raw):
         tail = _TIME_TAIL.match(text, end)  # jionlp stops before "多" / "左右" / "以后"
         end = tail.end() if tail else end
         head = _TIME_HEAD.search(text, max(0, start - 3), start)
         start = head.start() if head else start
+        if _DURATION.fullmatch(text[start:end]):  # "三天" is a duration, "这三天" a time
+            continue
+        join = _RANGE_JOIN.match(text, spans[-1][1]) if spans else None
+        if spans and (start < spans[-1][1] or (join and join.end() == start)):
+            start = min(start, spans.pop()[0])  # "下午四点半到五点半", "周六周日": one time
         spans.append((start, end, text[start:end]))
     return spans
 

@@ -60,3 +60,25 @@ def test_another_district_of_the_city_is_kept_with_its_district(pack):
 )
 def test_an_answer_to_where_must_look_like_a_place(pack, answer, is_place):
     assert looks_like_place(answer, gazetteer(pack)) is is_place
+
+
+@pytest.mark.parametrize(
+    ("text", "city"),
+    [
+        ("上海浦东张江路的路灯坏了好几天了", "上海市"),
+        ("重庆渝北区龙溪街道松石路垃圾好几天没人收了", "重庆市"),
+        ("昨晚在西安北站打车被宰了", "西安市"),
+        ("想咨询一下六盘水市钟山区的小学转学", "六盘水市"),
+        # Guiyang's own streets carry other cities' names; a landmark may hide a county's name.
+        ("延安中路有人摆摊", None),
+        ("北京西路3号门口垃圾没人清", None),
+        ("遵义路口天天堵车", None),
+        ("黔灵山公园附近的路灯坏了", None),
+        ("我刚从北京回来，发现中华北路的路灯坏了", None),  # the problem is on one of our streets
+        ("楼下烧烤摊太吵了", None),
+    ],
+)
+def test_a_problem_in_another_city_is_recognised_without_mistaking_local_street_names(pack, text, city):
+    from bot.nlu.address import other_city
+
+    assert other_city(text, pack) == city

@@ -31,3 +31,21 @@ def test_entities_of_a_message(places, text, expected):
     for entity in extract_entities(text, places):
         if entity["entity"] in ("address", "time"):
             assert text[entity["start"] : entity["end"]] == entity["value"]
+
+
+@pytest.mark.parametrize(
+    ("text", "times"),
+    [
+        ("下午四点半到五点半最吵", ["下午四点半到五点半"]),  # a range is one time
+        ("周六周日都在施工", ["周六周日"]),
+        ("这几天一直停水", ["这几天"]),  # relative times jionlp misses
+        ("上个月反映过一次", ["上个月"]),
+        ("从今年四月份起就这样", ["从今年四月份起"]),
+        ("停水已经三天了，等了两个多小时也没人来", []),  # how long, not when
+        ("现在还没修好", []),
+    ],
+)
+def test_times_are_when_it_happens_not_how_long_it_lasts(text, times):
+    from bot.nlu.entities import extract_times
+
+    assert [value for _, _, value in extract_times(text)] == times

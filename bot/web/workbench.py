@@ -20,7 +20,7 @@ from bot.accounts.service import SESSION_HOURS, Login
 from bot.clock import format_local
 from bot.errors import HotlineError
 from bot.privacy import mask_text
-from bot.ticketing.lifecycle import OPEN, Action, allowed_actions, parse_action
+from bot.ticketing.lifecycle import OPEN, RUNNING, Action, allowed_actions, parse_action
 from bot.ticketing.models import Ticket
 from bot.ticketing.service import TicketFilter, TransitionRequest
 from bot.ticketing.states import Status
@@ -149,9 +149,12 @@ async def logout(request: web.Request) -> web.Response:
 
 
 def _urgency(ticket: Ticket, now: datetime) -> str:
-    if Status(ticket.status) in OPEN and ticket.paused_at is None and ticket.due_at < now:
+    """Colour of a card: only running cases can be late (a rejected one waits with its clock paused)."""
+    if Status(ticket.status) not in RUNNING:
+        return "normal"
+    if ticket.due_at < now:
         return "overdue"
-    if ticket.warn_at is not None and ticket.warn_at <= now and ticket.paused_at is None:
+    if ticket.warn_at is not None and ticket.warn_at <= now:
         return "soon"
     return "normal"
 

@@ -70,6 +70,7 @@ class RoutingRule:
     department: str
     categories: Tuple[str, ...] = ()
     communities: Tuple[str, ...] = ()
+    streets: Tuple[str, ...] = ()
     keywords: Tuple[str, ...] = ()
     hours: Tuple[time, time] | None = None
 
@@ -328,12 +329,18 @@ def _load_rules(
         for code in community_codes:
             if code not in communities:
                 raise reader.fail(row, f"unknown community '{code}'", "communities")
+        streets = tuple(str(s) for s in row.get("streets", []) or [])
+        known_places = {place for community in communities.values() for place in community.places}
+        for street in streets:
+            if street not in known_places:
+                raise reader.fail(row, f"unknown street '{street}' (not among any community's places)", "streets")
         rules.append(
             RoutingRule(
                 name=str(reader.require(row, "name")),
                 department=_check_department(reader, row, "department", units),
                 categories=_check_categories(reader, row, taxonomy),
                 communities=community_codes,
+                streets=streets,
                 keywords=tuple(str(k) for k in row.get("keywords", []) or []),
                 hours=_parse_hours(reader, row),
             )

@@ -175,7 +175,9 @@ class TicketService:
         category = new.category if new.category in self.pack.taxonomy else OTHER
         place = normalize_address(new.address, self.pack)
         street = street_of(place.raw, self.pack, place.community_code)
-        decision = route(self.pack, category, new.category_confidence, place.community_code, description, local(now))
+        decision = route(
+            self.pack, category, new.category_confidence, place.community_code, description, local(now), street
+        )
         due = deadline(self.pack, category, description, local(now))
         unit = self.pack.department(decision.department)
         try:

@@ -190,3 +190,16 @@ async def test_a_staff_session_needs_the_csrf_token_to_change_things(client, aut
 async def test_revoked_or_made_up_tokens_are_refused(client):
     response = await client.get("/api/v1/tickets", headers={"Authorization": "Bearer hl_made_up"})
     assert response.status == 401 and json.loads(await response.text())["error_en"]
+
+
+async def test_fifty_concurrent_http_creations_get_fifty_distinct_numbers(client, auth):
+    import asyncio
+
+    async def create(i):
+        body = {**PAYLOAD, "idempotency_key": f"http-fifty-{i:04d}", "description": f"第{i}处：路灯不亮{i}"}
+        response = await client.post("/api/v1/tickets", json=body, headers=auth)
+        assert response.status == 201
+        return (await response.json())["number"]
+
+    numbers = await asyncio.gather(*(create(i) for i in range(50)))
+    assert len(set(numbers)) == 50

@@ -43,6 +43,7 @@ async def _reset(url: str) -> None:
         await connection.run_sync(Base.metadata.drop_all)
         await connection.execute(text("DROP TABLE IF EXISTS alembic_version"))
     await create_schema(engine)
+    await TicketService(engine, load_city_pack()).sync_departments()
     await engine.dispose()
 
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any, Dict, List, Tuple
 
-from sqlalchemy import and_, func, not_, select, update
+from sqlalchemy import and_, func, not_, select, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError, OperationalError
@@ -25,7 +25,7 @@ from bot.routing import deadline, route
 from bot.taxonomy import APPEAL_TYPES, OTHER
 from bot.ticketing.duplicates import similarity
 from bot.ticketing.lifecycle import OPEN, RUNNING, Action, after_rating, check
-from bot.ticketing.models import DailySequence, Department, Ticket, TicketEvent
+from bot.ticketing.models import RUNNING_SQL, DailySequence, Department, Ticket, TicketEvent
 from bot.ticketing.states import Status
 
 log = logging.getLogger(__name__)
@@ -182,9 +182,7 @@ class TicketService:
         unit = self.pack.department(decision.department)
         try:
             async with self.sessions.begin() as session:
-                number = await self._next_number(session, local(now).date())
                 ticket = Ticket(
-                    number=number,
                     idempotency_key=new.idempotency_key,
                     channel=new.channel,
                     sender_id=new.sender_id,
@@ -207,10 +205,11 @@ class TicketService:
                     escalations=0,
                     updated_at=now,
                 )
+                original = await self._duplicate_of(session, ticket) if not decision.triage else None
+                # The day's sequence row stays locked until commit, so the number is taken last.
+                ticket.number = await self._next_number(session, local(now).date())
                 self._move(session, ticket, SYSTEM, "accept", Status.accepted, "您的诉求已受理")
                 session.add(ticket)
-                await session.flush()
-                original = await self._duplicate_of(session, ticket) if not decision.triage else None
                 if original is not None:
                     self._link_duplicate(session, ticket, original)
                 elif decision.triage:
@@ -233,10 +232,10 @@ class TicketService:
         if ticket.community is None:
             return None
         since = ticket.accepted_at - timedelta(hours=self.pack.duplicate_window_hours)
+        # Only the columns the comparison needs: the full rows (with timelines) are not loaded.
         query = (
-            select(Ticket)
+            select(Ticket.id, Ticket.description)
             .where(
-                Ticket.id != ticket.id,
                 Ticket.category == ticket.category,
                 Ticket.community == ticket.community,
                 Ticket.street.is_(None) if ticket.street is None else Ticket.street == ticket.street,
@@ -246,10 +245,12 @@ class TicketService:
             .order_by(Ticket.id.desc())
             .limit(20)
         )
-        candidates = (await session.execute(query)).unique().scalars().all()
-        scored = [(similarity(ticket.description, c.description), c) for c in candidates]
-        best = max(scored, key=lambda pair: pair[0], default=None)
-        return best[1] if best and best[0] >= self.pack.duplicate_similarity else None
+        candidates = (await session.execute(query)).all()
+        scored = [(similarity(ticket.description, description), ticket_id) for ticket_id, description in candidates]
+        best = max(scored, default=None)
+        if best is None or best[0] < self.pack.duplicate_similarity:
+            return None
+        return (await session.execute(select(Ticket).where(Ticket.id == best[1]))).unique().scalar_one()
 
     def _link_duplicate(self, session: AsyncSession, ticket: Ticket, original: Ticket) -> None:
         """重复件: the new ticket joins the open one; the resident follows the existing case."""
@@ -314,7 +315,9 @@ class TicketService:
         return tickets
 
     def _overdue(self) -> Any:
-        return and_(Ticket.status.in_([s.value for s in RUNNING]), Ticket.due_at < self.clock())
+        # The states as literal SQL, not bound parameters, so PostgreSQL can match the partial
+        # index ix_tickets_running_due_at even with a generic (prepared) plan.
+        return and_(text(RUNNING_SQL), Ticket.due_at < self.clock())
 
     async def search(self, filters: TicketFilter, viewer: Principal | None = None) -> Tuple[List[Ticket], int]:
         """Tickets matching the filters, soonest deadline first (newest first for one resident); and the total."""
@@ -340,7 +343,7 @@ class TicketService:
             conditions.append(not_(self._overdue()))
         order = [Ticket.id.desc()] if filters.sender_id else [Ticket.due_at, Ticket.id]
         async with self.sessions() as session:
-            total = (await session.execute(select(func.count(Ticket.id)).where(*conditions))).scalar_one()
+            total = (await session.execute(select(func.count()).select_from(Ticket).where(*conditions))).scalar_one()
             rows = await session.execute(
                 select(Ticket).where(*conditions).order_by(*order).limit(filters.limit).offset(filters.offset)
             )

@@ -82,3 +82,10 @@ def test_low_ratings_reopen_and_good_ones_close(rating, target):
 def test_unknown_actions_are_invalid_input():
     with pytest.raises(InvalidInput):
         parse_action("drop table tickets;--")
+
+
+def test_the_partial_index_knows_the_running_states():
+    from bot.ticketing.lifecycle import RUNNING
+    from bot.ticketing.models import RUNNING_STATES
+
+    assert set(RUNNING_STATES) == {s.value for s in RUNNING}

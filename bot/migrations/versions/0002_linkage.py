@@ -14,6 +14,7 @@ down_revision = "0001"
 branch_labels = None
 depends_on = None
 
+_RUNNING_SQL = "status IN ('accepted', 'dispatched', 'signed', 'in_progress', 'reopened')"
 _TICKET_TIMES = ("dispatched_at", "warn_at", "warned_at", "sign_escalated_at", "escalated_at", "paused_at")
 
 
@@ -33,6 +34,12 @@ def upgrade() -> None:
         batch.create_index("ix_tickets_status_due_at", ["status", "due_at"])
         batch.create_index("ix_tickets_department_status_due_at", ["department_code", "status", "due_at"])
         batch.create_index("ix_tickets_accepted_at", ["accepted_at"])
+        batch.create_index(
+            "ix_tickets_running_due_at",
+            ["due_at", "id"],
+            postgresql_where=sa.text(_RUNNING_SQL),
+            sqlite_where=sa.text(_RUNNING_SQL),
+        )
     with op.batch_alter_table("ticket_events") as batch:
         batch.add_column(sa.Column("actor_role", sa.String(16), nullable=False, server_default="system"))
     op.create_table(
@@ -74,7 +81,12 @@ def downgrade() -> None:
     with op.batch_alter_table("ticket_events") as batch:
         batch.drop_column("actor_role")
     with op.batch_alter_table("tickets") as batch:
-        for name in ("ix_tickets_accepted_at", "ix_tickets_department_status_due_at", "ix_tickets_status_due_at"):
+        for name in (
+            "ix_tickets_running_due_at",
+            "ix_tickets_accepted_at",
+            "ix_tickets_department_status_due_at",
+            "ix_tickets_status_due_at",
+        ):
             batch.drop_index(name)
         batch.drop_index("ix_tickets_community")
         batch.create_index("ix_tickets_status", ["status"])

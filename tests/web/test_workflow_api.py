@@ -203,3 +203,57 @@ async def test_fifty_concurrent_http_creations_get_fifty_distinct_numbers(client
 
     numbers = await asyncio.gather(*(create(i) for i in range(50)))
     assert len(set(numbers)) == 50
+
+
+PATHS = {
+    "办结后满意归档": [
+        ("fire", {"action": "sign"}, "signed"),
+        ("fire", {"action": "start"}, "in_progress"),
+        ("fire", {"action": "resolve", "note": "已清理"}, "resolved"),
+        ("service", {"action": "rate", "rating": 5, "sender_id": "web:resident-1"}, "closed"),
+    ],
+    "不满意重办后再办结": [
+        ("fire", {"action": "sign"}, "signed"),
+        ("fire", {"action": "resolve", "note": "已清理"}, "resolved"),
+        ("service", {"action": "rate", "rating": 2, "sender_id": "web:resident-1"}, "reopened"),
+        ("fire", {"action": "sign"}, "signed"),
+        ("fire", {"action": "resolve", "note": "已彻底清理并加装隔离桩"}, "resolved"),
+        ("operator", {"action": "rate", "rating": 4}, "closed"),
+        ("operator", {"action": "reopen", "note": "市民来电反映问题复发"}, "reopened"),
+    ],
+    "退单改派": [
+        ("fire", {"action": "reject", "reason": "楼道堆物属社区职责"}, "rejected"),
+        ("operator", {"action": "dispatch", "department": "community.baoshan"}, "dispatched"),
+    ],
+    "督办": [
+        ("official", {"action": "escalate", "note": "请加快办理"}, "dispatched"),
+        ("fire", {"action": "sign"}, "signed"),
+    ],
+    "撤单": [("service", {"action": "cancel", "sender_id": "web:resident-1"}, "cancelled")],
+    "并案": [("operator", {"action": "merge", "into": "OTHER"}, "merged")],
+}
+
+
+@pytest.mark.parametrize("path", list(PATHS), ids=list(PATHS))
+async def test_every_path_of_the_lifecycle_through_the_api(client, auth, path):
+    ticket = await new_ticket(client, auth)
+    other = await new_ticket(
+        client, auth, idempotency_key="api-key-other-01", category="garbage_sanitation", description="垃圾桶满了没人清"
+    )
+    callers = {
+        "fire": await bearer(client, "department", "fire_rescue"),
+        "operator": await bearer(client, "operator"),
+        "official": await bearer(client, "official"),
+        "service": auth,
+    }
+    for who, body, status in PATHS[path]:
+        if body.get("into") == "OTHER":
+            body = {**body, "into": other["number"]}
+        response = await act(client, ticket["number"], callers[who], **body)
+        assert response.status == 200, f"{who} {body}: {await response.text()}"
+        assert (await response.json())["status"] == status
+    timeline = (await (await client.get(f"/api/v1/tickets/{ticket['number']}", headers=callers["operator"])).json())[
+        "timeline"
+    ]
+    assert all(HAN.search(e["note"]) for e in timeline)  # every step left a readable Chinese note
+    assert len(timeline) >= len(PATHS[path]) + 2

@@ -435,7 +435,8 @@ class TicketService:
             text = f"{unit.name}退回：{reason}。热线中心将尽快为您改派"
             self._move(session, ticket, actor, action.value, target, text, True, unit.code)
         elif action is Action.escalate:
-            self._escalate(session, ticket, actor, note or "热线中心已督办，请承办单位加快办理", "manual")
+            text = note or "已督办，请承办单位加快办理"
+            self._escalate(session, ticket, actor, text, "manual", request.public)
         elif action is Action.merge:
             await self._merge(session, ticket, actor, request.into, note)
         elif action is Action.cancel:
@@ -445,8 +446,10 @@ class TicketService:
         elif action is Action.rate:
             self._rate(session, ticket, actor, request.rating, note)
 
-    def _escalate(self, session: AsyncSession, ticket: Ticket, actor: Principal, note: str, kind: str) -> None:
-        """督办: the ticket keeps its state; the department and the resident see the pressure."""
+    def _escalate(
+        self, session: AsyncSession, ticket: Ticket, actor: Principal, note: str, kind: str, public: bool = False
+    ) -> None:
+        """督办: the ticket keeps its state; supervision is internal unless the supervisor makes it public."""
         now = self.clock()
         ticket.escalations = (ticket.escalations or 0) + 1
         if kind == "sign":
@@ -455,7 +458,7 @@ class TicketService:
             ticket.escalated_at = now
         ticket.updated_at = now
         status = Status(ticket.status)
-        self._record(session, ticket, actor, Action.escalate.value, status, note, True, status)
+        self._record(session, ticket, actor, Action.escalate.value, status, note, public, status)
 
     async def _merge(
         self, session: AsyncSession, ticket: Ticket, actor: Principal, into: str | None, note: str

@@ -36,7 +36,8 @@ async def test_warning_at_75_percent_then_escalation_when_overdue(service, clock
     clock.moment = due + timedelta(seconds=1)
     assert (await service.check_deadlines())["escalated"] == 1
     overdue = await service.get(ticket.number)
-    assert overdue.escalations == 1 and overdue.events[-1].action == "escalate" and overdue.events[-1].public
+    assert overdue.escalations == 1 and overdue.events[-1].action == "escalate"
+    assert not overdue.events[-1].public  # supervision is internal: residents are not pushed a 督办 notice
     assert "督办" in overdue.events[-1].note
 
 

@@ -13,7 +13,10 @@ export TF_CPP_MIN_LOG_LEVEL ?= 2
 PYTHON310 := $(shell for p in python3.10 $$HOME/.pyenv/versions/3.10*/bin/python3.10 /usr/local/bin/python3.10 /usr/bin/python3.10; do \
 	$$p -c 'import sys; assert sys.version_info[:2] == (3, 10)' >/dev/null 2>&1 && { echo $$p; break; }; done)
 
-.PHONY: help run test train shell lint format bench eval install clean
+.PHONY: help run test train shell lint format bench eval install clean browser
+
+# Browser tests drive Debian's Chromium through Playwright; no browser is ever downloaded.
+CHROMIUM_PACKAGES := chromium chromium-driver fonts-noto-cjk
 
 help: ## list the commands
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-8s %s\n", $$1, $$2}'
@@ -21,7 +24,7 @@ help: ## list the commands
 run: $(INSTALLED) $(MODEL) ## install, train if needed, start everything and print the URLs
 	$(BIN)/hotline run
 
-test: $(INSTALLED) $(MODEL) ## the whole suite: lint, types, unit/API/action tests, conversation tests, full stack
+test: $(INSTALLED) $(MODEL) browser ## the whole suite: lint, types, unit/API/action/browser tests, conversation tests, full stack
 	$(BIN)/ruff check bot actions connectors tests
 	$(BIN)/ruff format --check bot actions connectors tests
 	$(BIN)/mypy bot actions connectors
@@ -45,6 +48,14 @@ format: $(INSTALLED) ## format the code with ruff
 
 bench: $(INSTALLED) $(MODEL) ## classification figures and latency on the held-out set
 	$(BIN)/hotline bench $(if $(STOCK_EPOCHS),--stock-epochs $(STOCK_EPOCHS))
+
+browser: ## install Debian's chromium for the workbench browser tests when it is missing
+	@command -v chromium >/dev/null 2>&1 || { \
+		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		$$SUDO apt-get install -y $(CHROMIUM_PACKAGES) || { $$SUDO apt-get update && $$SUDO apt-get install -y $(CHROMIUM_PACKAGES); } || { \
+		echo "无法安装 Chromium（工作台浏览器测试需要）。请手动执行：apt-get install -y $(CHROMIUM_PACKAGES)"; \
+		echo "Could not install Chromium (needed by the workbench browser tests). Run: apt-get install -y $(CHROMIUM_PACKAGES)"; \
+		exit 1; }; }
 
 install: $(INSTALLED) ## create .venv with Python 3.10 and the locked dependencies
 

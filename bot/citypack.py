@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import date, time
+from itertools import pairwise
 from pathlib import Path
 from typing import Any, Dict, List, Tuple
 
@@ -34,6 +35,18 @@ class Department:
     name: str
     kind: str
     phone: str = ""
+    contact: str = ""  # 联络人: who the hotline centre calls about a case
+
+
+@dataclass(frozen=True)
+class Grid:
+    """A grid (网格) of a community: a few streets or estates and the grid worker (网格员)."""
+
+    code: str
+    name: str
+    places: Tuple[str, ...]
+    keeper: str = ""
+    phone: str = ""
 
 
 @dataclass(frozen=True)
@@ -43,6 +56,7 @@ class Community:
     police_station: str
     places: Tuple[str, ...]
     kind: str = "community"
+    grids: Tuple[Grid, ...] = ()
 
     @property
     def department_code(self) -> str:
@@ -56,6 +70,7 @@ class RoutingRule:
     department: str
     categories: Tuple[str, ...] = ()
     communities: Tuple[str, ...] = ()
+    streets: Tuple[str, ...] = ()
     keywords: Tuple[str, ...] = ()
     hours: Tuple[time, time] | None = None
 
@@ -89,6 +104,9 @@ class CityPack:
     overrides: Tuple[UrgentOverride, ...]
     calendar: WorkCalendar
     taxonomy: Taxonomy = field(default_factory=load_taxonomy)
+    warn_ratio: float = 0.75  # share of the handling time after which the department is warned
+    duplicate_window_hours: float = 72.0
+    duplicate_similarity: float = 0.5
 
     def department(self, code: str) -> Department:
         return self.departments[code]
@@ -150,7 +168,8 @@ def load_city_pack(folder: Path = DEFAULT_PACK) -> CityPack:
         raise routing.fail(routing.data, f"unknown department '{district_police}'", "district_police")
     sla = _Reader(folder / "sla.yml")
     overrides = _load_overrides(sla, taxonomy)
-    calendar = _load_calendar(_Reader(folder / "calendar.yml"))
+    calendar = _load_calendar(_Reader(folder / "calendar.yml"), _load_office_hours(sla))
+    duplicates = routing.require(routing.data, "duplicates")
     return CityPack(
         city=city,
         district=district,
@@ -161,11 +180,35 @@ def load_city_pack(folder: Path = DEFAULT_PACK) -> CityPack:
         triage_department=triage,
         district_police=district_police,
         confidence_threshold=float(routing.require(routing.data, "confidence_threshold")),
-        sign_within_hours=float(sla.require(sla.data, "sign_within_hours")),
+        sign_within_hours=_number(sla, sla.data, "sign_within_hours"),
         overrides=overrides,
         calendar=calendar,
         taxonomy=taxonomy,
+        warn_ratio=_number(sla, sla.data, "warn_ratio", upper=1.0),
+        duplicate_window_hours=_number(routing, duplicates, "window_hours"),
+        duplicate_similarity=_number(routing, duplicates, "similarity", upper=1.0),
     )
+
+
+def _number(reader: _Reader, node: Any, key: str, upper: float | None = None) -> float:
+    value = reader.require(node, key)
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
+        raise reader.fail(node, f"'{key}' must be a positive number", key)
+    if upper is not None and value > upper:
+        raise reader.fail(node, f"'{key}' must be at most {upper}", key)
+    return float(value)
+
+
+def _load_office_hours(reader: _Reader) -> Tuple[Tuple[time, time], ...]:
+    windows = []
+    for text in reader.items(reader.data, "office_hours"):
+        hours = _parse_hours(reader, {"hours": text})
+        if hours is None or hours[0] >= hours[1]:
+            raise reader.fail(reader.data, f"office hours '{text}' must be a window within one day", "office_hours")
+        windows.append(hours)
+    if not windows or any(a[1] > b[0] for a, b in pairwise(windows)):
+        raise reader.fail(reader.data, "office_hours must be non-empty, in order and not overlapping", "office_hours")
+    return tuple(windows)
 
 
 def _load_departments(reader: _Reader) -> Dict[str, Department]:
@@ -179,6 +222,7 @@ def _load_departments(reader: _Reader) -> Dict[str, Department]:
             name=str(reader.require(row, "name")),
             kind=str(row.get("kind", "bureau")),
             phone=str(row.get("phone", "")),
+            contact=str(row.get("contact", "")),
         )
     return result
 
@@ -192,16 +236,40 @@ def _load_communities(reader: _Reader, departments: Dict[str, Department]) -> Tu
             raise reader.fail(row, f"unknown police station '{station}'", "police_station")
         if code in result:
             raise reader.fail(row, f"community '{code}' is declared twice")
+        places = tuple(str(p) for p in reader.items(row, "places"))
         result[code] = Community(
             code=code,
             name=str(reader.require(row, "name")),
             police_station=station,
-            places=tuple(str(p) for p in reader.items(row, "places")),
+            places=places,
             kind=str(row.get("kind", "community")),
+            grids=_load_grids(reader, row, places),
         )
     city = str(reader.require(reader.data, "city"))
     district = str(reader.require(reader.data, "district"))
     return city, district, result
+
+
+def _load_grids(reader: _Reader, community: Any, places: Tuple[str, ...]) -> Tuple[Grid, ...]:
+    grids: List[Grid] = []
+    for row in community.get("grids", []) or []:
+        code = str(reader.require(row, "code"))
+        if any(g.code == code for g in grids):
+            raise reader.fail(row, f"grid '{code}' is declared twice")
+        grid_places = tuple(str(p) for p in reader.items(row, "places"))
+        for place in grid_places:
+            if place not in places:
+                raise reader.fail(row, f"grid '{code}' names '{place}', which is not among the community's places")
+        grids.append(
+            Grid(
+                code=code,
+                name=str(reader.require(row, "name")),
+                places=grid_places,
+                keeper=str(row.get("keeper", "")),
+                phone=str(row.get("phone", "")),
+            )
+        )
+    return tuple(grids)
 
 
 def _check_department(reader: _Reader, node: Any, key: str, units: Dict[str, Department]) -> str:
@@ -261,12 +329,18 @@ def _load_rules(
         for code in community_codes:
             if code not in communities:
                 raise reader.fail(row, f"unknown community '{code}'", "communities")
+        streets = tuple(str(s) for s in row.get("streets", []) or [])
+        known_places = {place for community in communities.values() for place in community.places}
+        for street in streets:
+            if street not in known_places:
+                raise reader.fail(row, f"unknown street '{street}' (not among any community's places)", "streets")
         rules.append(
             RoutingRule(
                 name=str(reader.require(row, "name")),
                 department=_check_department(reader, row, "department", units),
                 categories=_check_categories(reader, row, taxonomy),
                 communities=community_codes,
+                streets=streets,
                 keywords=tuple(str(k) for k in row.get("keywords", []) or []),
                 hours=_parse_hours(reader, row),
             )
@@ -291,7 +365,7 @@ def _load_overrides(reader: _Reader, taxonomy: Taxonomy) -> Tuple[UrgentOverride
     return tuple(result)
 
 
-def _load_calendar(reader: _Reader) -> WorkCalendar:
+def _load_calendar(reader: _Reader, office_hours: Tuple[Tuple[time, time], ...]) -> WorkCalendar:
     def dates(key: str) -> frozenset:
         values = reader.data.get(key, []) or []
         for value in values:
@@ -299,4 +373,4 @@ def _load_calendar(reader: _Reader) -> WorkCalendar:
                 raise reader.fail(reader.data, f"'{value}' in {key} is not a date (YYYY-MM-DD)", key)
         return frozenset(values)
 
-    return WorkCalendar(holidays=dates("holidays"), workdays=dates("workdays"))
+    return WorkCalendar(holidays=dates("holidays"), workdays=dates("workdays"), office_hours=office_hours)

@@ -102,6 +102,83 @@ def cmd_bench(args: argparse.Namespace) -> int:
     return 0
 
 
+def _database_url() -> str:
+    """The database the service uses: DATABASE_URL (environment or .env), else the SQLite file under var/."""
+    import os
+
+    load_env()
+    return os.environ.get("DATABASE_URL") or f"sqlite:///{ROOT / 'var' / 'hotline.sqlite3'}"
+
+
+async def _with_accounts(work: Any) -> Any:
+    from bot.accounts.service import AccountService
+    from bot.citypack import load_city_pack
+    from bot.ticketing.db import create_schema, make_engine
+    from bot.ticketing.service import TicketService
+
+    engine = make_engine(_database_url())
+    try:
+        await create_schema(engine)
+        pack = load_city_pack()
+        await TicketService(engine, pack).sync_departments()
+        return await work(AccountService(engine, pack))
+    finally:
+        await engine.dispose()
+
+
+def cmd_users_add(args: argparse.Namespace) -> int:
+    """`hotline users add --username U --role R [--department CODE] --password-stdin`."""
+    from bot.errors import HotlineError
+
+    if not args.password_stdin:
+        print("请用 --password-stdin 从标准输入提供密码（不要写在命令行里）", file=sys.stderr)
+        return 2
+    password = sys.stdin.readline().rstrip("\r\n")
+    try:
+        user = asyncio.run(
+            _with_accounts(lambda accounts: accounts.add_user(args.username, args.role, password, args.department))
+        )
+    except HotlineError as exc:
+        print(f"未能添加：{exc.message}", file=sys.stderr)
+        return 1
+    print(f"已添加用户 {user.username}（{user.role}{'，' + user.department_code if user.department_code else ''}）")
+    return 0
+
+
+def cmd_token_create(args: argparse.Namespace) -> int:
+    """Prints the new token as the last word of its output; it is shown only this once."""
+    from bot.errors import HotlineError
+
+    try:
+        token = asyncio.run(
+            _with_accounts(lambda accounts: accounts.create_token(args.role, args.department, args.name or ""))
+        )
+    except HotlineError as exc:
+        print(f"未能创建令牌：{exc.message}", file=sys.stderr)
+        return 1
+    print(f"新令牌（只显示这一次，请妥善保存）: {token}")
+    return 0
+
+
+def cmd_db_upgrade(args: argparse.Namespace) -> int:
+    from bot.ticketing.db import create_schema, make_engine
+
+    async def run() -> None:
+        engine = make_engine(_database_url())
+        await create_schema(engine)
+        await engine.dispose()
+
+    asyncio.run(run())
+    print("数据库结构已是最新（alembic head）")
+    return 0
+
+
+def cmd_bench_linkage(args: argparse.Namespace) -> int:
+    from bot.bench_linkage import run_benchmark
+
+    return run_benchmark(args.database_url or _database_url(), args.tickets, args.create)
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     from bot.supervisor import run_all
 
@@ -135,6 +212,26 @@ def main(argv: List[str] | None = None) -> int:
     run.set_defaults(func=cmd_run)
     env = commands.add_parser("init-env", help="生成本地 .env（缺少的密钥）")
     env.set_defaults(func=cmd_init_env)
+    users = commands.add_parser("users", help="工作人员账号").add_subparsers(dest="users_command", required=True)
+    add = users.add_parser("add", help="添加账号（密码从标准输入读取）")
+    add.add_argument("--username", required=True)
+    add.add_argument("--role", required=True, help="admin | official | operator | department")
+    add.add_argument("--department", help="承办单位代码（department 角色必填）")
+    add.add_argument("--password-stdin", action="store_true", help="从标准输入读取密码")
+    add.set_defaults(func=cmd_users_add)
+    token = commands.add_parser("token", help="API 访问令牌").add_subparsers(dest="token_command", required=True)
+    create = token.add_parser("create", help="新建令牌（输出的最后一个词就是令牌）")
+    create.add_argument("--role", required=True, help="service | admin | official | operator | department")
+    create.add_argument("--department", help="承办单位代码（department 角色必填）")
+    create.add_argument("--name", help="备注，例如调用方系统的名字")
+    create.set_defaults(func=cmd_token_create)
+    db = commands.add_parser("db", help="数据库").add_subparsers(dest="db_command", required=True)
+    db.add_parser("upgrade", help="迁移到最新结构（alembic upgrade head）").set_defaults(func=cmd_db_upgrade)
+    bench = commands.add_parser("bench-linkage", help="联动系统性能测试（建单速度、超期查询 p95）")
+    bench.add_argument("--database-url", help="默认 DATABASE_URL；会清空该库中的工单表！")
+    bench.add_argument("--tickets", type=int, default=100_000, help="批量写入的工单数")
+    bench.add_argument("--create", type=int, default=500, help="逐张新建测速的工单数")
+    bench.set_defaults(func=cmd_bench_linkage)
     args = parser.parse_args(argv)
     return int(args.func(args) or 0)
 

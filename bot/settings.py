@@ -42,6 +42,7 @@ class Settings:
     port: int = 8000
     session_secret: str = ""
     max_body_bytes: int = 64 * 1024
+    scheduler_seconds: float = 60.0  # how often deadlines are checked (预警/督办); 0 turns it off
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -57,4 +58,15 @@ class Settings:
             host=env.get("HOTLINE_HOST", "127.0.0.1"),
             port=int(env.get("HOTLINE_PORT", "8000")),
             session_secret=env.get("HOTLINE_SESSION_SECRET", "") or token,
+            scheduler_seconds=_seconds(env.get("HOTLINE_SCHEDULER_SECONDS", "60")),
         )
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError as exc:
+        raise SystemExit(f"HOTLINE_SCHEDULER_SECONDS 应为秒数，而不是 '{text}'") from exc
+    if value < 0:
+        raise SystemExit("HOTLINE_SCHEDULER_SECONDS 不能为负数")
+    return value

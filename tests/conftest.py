@@ -10,7 +10,9 @@ from typing import AsyncIterator, Callable, Iterator
 
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
+from sqlalchemy import text
 
+import bot.accounts.models  # noqa: F401  (account tables are dropped with the rest)
 from bot.citypack import DEFAULT_PACK, CityPack, load_city_pack
 from bot.settings import Settings
 from bot.ticketing.db import create_schema, make_engine
@@ -45,6 +47,7 @@ async def reset_database(url: str) -> None:
     engine = make_engine(url)
     async with engine.begin() as connection:
         await connection.run_sync(Base.metadata.drop_all)
+        await connection.execute(text("DROP TABLE IF EXISTS alembic_version"))
     await engine.dispose()
 
 

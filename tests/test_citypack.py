@@ -42,3 +42,43 @@ def test_broken_yaml_names_the_file(pack_copy):
     (pack_copy / "sla.yml").write_text("sign_within_hours: [2\n", encoding="utf-8")
     with pytest.raises(CityPackError, match=r"sla\.yml"):
         load_city_pack(pack_copy)
+
+
+def test_every_community_has_grids_with_duty_phones_and_departments_have_contacts(pack):
+    for community in pack.communities.values():
+        assert community.grids, community.name
+        assert {place for grid in community.grids for place in grid.places} == set(community.places)
+        assert all(grid.phone for grid in community.grids)
+    assert all(d.contact for d in pack.departments.values() if d.kind != "community")
+
+
+def test_a_grid_naming_an_unknown_street_is_reported_with_file_and_line(pack_copy):
+    path = pack_copy / "communities.yml"
+    text = path.read_text(encoding="utf-8").replace("places: [宅吉路], phone", "places: [不存在路], phone", 1)
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(CityPackError) as error:
+        load_city_pack(pack_copy)
+    line = next(i for i, row in enumerate(text.splitlines(), start=1) if "不存在路" in row)
+    assert f"communities.yml:{line}" in str(error.value) and "不存在路" in str(error.value)
+
+
+def test_a_routing_rule_naming_an_unknown_street_is_reported(pack_copy):
+    path = pack_copy / "routing.yml"
+    path.write_text(path.read_text(encoding="utf-8").replace("[东山巷, 盐务街]", "[东山巷, 火星路]"), encoding="utf-8")
+    with pytest.raises(CityPackError, match=r"routing\.yml:\d+: unknown street '火星路'"):
+        load_city_pack(pack_copy)
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "fragment"),
+    [
+        ('office_hours: ["08:30-12:00", "14:00-17:30"]', 'office_hours: ["14:00-17:30", "08:30-12:00"]', "in order"),
+        ("warn_ratio: 0.75", "warn_ratio: 1.5", "at most"),
+        ("sign_within_hours: 2", "sign_within_hours: soon", "positive number"),
+    ],
+)
+def test_bad_sla_knobs_are_reported_with_file_and_line(pack_copy, old, new, fragment):
+    path = pack_copy / "sla.yml"
+    path.write_text(path.read_text(encoding="utf-8").replace(old, new), encoding="utf-8")
+    with pytest.raises(CityPackError, match=rf"sla\.yml:\d+: .*{fragment}"):
+        load_city_pack(pack_copy)

@@ -26,10 +26,13 @@ def _in_hours(hours: Tuple[time, time] | None, moment: datetime) -> bool:
     return start <= now < end if start <= end else now >= start or now < end
 
 
-def _matches(rule: RoutingRule, category: str, community: str | None, text: str, at: datetime) -> bool:
+def _matches(
+    rule: RoutingRule, category: str, community: str | None, street: str | None, text: str, at: datetime
+) -> bool:
     return (
         (not rule.categories or category in rule.categories)
         and (not rule.communities or community in rule.communities)
+        and (not rule.streets or street in rule.streets)
         and (not rule.keywords or any(word in text for word in rule.keywords))
         and _in_hours(rule.hours, at)
     )
@@ -51,12 +54,14 @@ def route(
     community: str | None,
     description: str,
     at: datetime,
+    street: str | None = None,
 ) -> Decision:
-    """First matching rule wins; otherwise the category's default; unsure → manual triage."""
+    """First matching rule (category × community/street × keywords × time of day) wins;
+    otherwise the category's default; unsure → manual triage."""
     if category == OTHER or category not in pack.categories or confidence < pack.confidence_threshold:
         return Decision(pack.triage_department, "类别待确认，转热线中心人工分派", triage=True)
     for rule in pack.rules:
-        if _matches(rule, category, community, description, at):
+        if _matches(rule, category, community, street, description, at):
             unit = _resolve(pack, rule.department, community)
             if unit:
                 return Decision(unit, f"派单规则：{rule.name}")

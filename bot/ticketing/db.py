@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from sqlalchemy import event
-from sqlalchemy.engine import make_url
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import event, inspect
+from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
-from bot.ticketing.models import Base
+MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
+BASELINE = "0001"  # the schema databases had before migrations existed
 
 _ASYNC_DRIVERS = {"sqlite": "sqlite+aiosqlite", "postgresql": "postgresql+asyncpg", "postgres": "postgresql+asyncpg"}
 
@@ -43,6 +46,24 @@ def make_engine(url: str) -> AsyncEngine:
     return create_async_engine(full, future=True, pool_pre_ping=True)
 
 
+def alembic_config(connection: Connection | None = None) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    if connection is not None:
+        config.attributes["connection"] = connection
+    return config
+
+
+def _upgrade(connection: Connection) -> None:
+    config = alembic_config(connection)
+    tables = inspect(connection)
+    if tables.has_table("tickets") and not tables.has_table("alembic_version"):
+        # A database made by the first slice with create_all: it is exactly the baseline.
+        command.stamp(config, BASELINE)
+    command.upgrade(config, "head")
+
+
 async def create_schema(engine: AsyncEngine) -> None:
+    """Bring the schema to the newest migration (alembic), on SQLite and PostgreSQL alike."""
     async with engine.begin() as connection:
-        await connection.run_sync(Base.metadata.create_all)
+        await connection.run_sync(_upgrade)

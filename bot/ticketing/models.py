@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timezone
-from typing import Any, List
+from typing import Any, ClassVar, Dict, List
 
 from sqlalchemy import (
     Boolean,
@@ -12,14 +12,19 @@ from sqlalchemy import (
     DateTime,
     Float,
     ForeignKey,
+    Index,
     Integer,
     String,
     Text,
     TypeDecorator,
+    text,
 )
 from sqlalchemy.orm import declarative_base, relationship
 
 Base: Any = declarative_base()
+# The running states of lifecycle.RUNNING, as SQL for the partial index (a test keeps them equal).
+RUNNING_STATES = ("accepted", "dispatched", "signed", "in_progress", "reopened")
+RUNNING_SQL = "status IN ({})".format(", ".join(f"'{state}'" for state in RUNNING_STATES))
 
 
 class UTCDateTime(TypeDecorator):
@@ -58,6 +63,8 @@ class DailySequence(Base):
 
 
 class Ticket(Base):
+    """One resident's case. `status` is set only by `TicketService._move` (the state machine)."""
+
     __tablename__ = "tickets"
     id = Column(Integer, primary_key=True)
     number = Column(String(15), nullable=False, unique=True)
@@ -70,19 +77,50 @@ class Ticket(Base):
     description = Column(Text, nullable=False)
     address = Column(String(256), nullable=False)
     address_full = Column(String(300), nullable=False)
-    community = Column(String(64))
+    community = Column(String(64), index=True)
+    street = Column(String(64))
+    grid = Column(String(64))
     occurred_at = Column(String(128))
     contact_phone = Column(String(32))
-    status = Column(String(16), nullable=False, index=True)
+    status = Column(String(16), nullable=False)
     department_code = Column(String(64), ForeignKey("departments.code"), nullable=False, index=True)
     accepted_at = Column(UTCDateTime, nullable=False)
+    dispatched_at = Column(UTCDateTime)
     sign_due_at = Column(UTCDateTime, nullable=False)
     due_at = Column(UTCDateTime, nullable=False)
+    warn_at = Column(UTCDateTime)  # 75 % of the handling time: the scheduler warns the department
+    warned_at = Column(UTCDateTime)
+    sign_escalated_at = Column(UTCDateTime)
+    escalated_at = Column(UTCDateTime)
+    escalations = Column(Integer, nullable=False, default=0)
+    paused_at = Column(UTCDateTime)  # set while a rejected ticket waits for 改派: the clock stops
+    merged_into = Column(String(15))
+    result = Column(Text)
+    rating = Column(Integer)
     updated_at = Column(UTCDateTime, nullable=False)
+    version = Column(Integer, nullable=False, default=1)
 
     department = relationship(Department, lazy="joined")
     events: List[TicketEvent] = relationship(
         "TicketEvent", order_by="TicketEvent.id", back_populates="ticket", lazy="selectin"
+    )
+
+    # Optimistic concurrency: every UPDATE says `WHERE version = <read>`, so of two staff acting
+    # at once, the second gets StaleDataError and a 409 instead of silently overwriting.
+    __mapper_args__: ClassVar[Dict[str, Any]] = {"version_id_col": version}
+    __table_args__ = (
+        # Queues and the overdue report filter by state and sort by deadline.
+        Index("ix_tickets_status_due_at", "status", "due_at"),
+        # `overdue=true` at scale: only running cases, already in deadline order (a partial index).
+        Index(
+            "ix_tickets_running_due_at",
+            "due_at",
+            "id",
+            postgresql_where=text(RUNNING_SQL),
+            sqlite_where=text(RUNNING_SQL),
+        ),
+        Index("ix_tickets_department_status_due_at", "department_code", "status", "due_at"),
+        Index("ix_tickets_accepted_at", "accepted_at"),
     )
 
 
@@ -94,6 +132,7 @@ class TicketEvent(Base):
     ticket_id = Column(Integer, ForeignKey("tickets.id", ondelete="CASCADE"), nullable=False, index=True)
     at = Column(UTCDateTime, nullable=False)
     actor = Column(String(128), nullable=False)
+    actor_role = Column(String(16), nullable=False, default="system")
     action = Column(String(32), nullable=False)
     from_status = Column(String(16))
     to_status = Column(String(16), nullable=False)

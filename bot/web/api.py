@@ -1,16 +1,24 @@
-"""Workflow API `/api/v1/` used by the action server (service token)."""
+"""Workflow API `/api/v1/`: the action server (service token), staff tools and other systems.
+
+Handlers are thin: they parse, call the ticket service with the caller, and render.
+"""
 
 from __future__ import annotations
 
 import json
-from typing import Any, Dict
+from typing import Any, Dict, Tuple
 
 from aiohttp import web
 
-from bot.errors import InvalidInput
+from bot.accounts.roles import Principal, Role
+from bot.errors import InvalidInput, NotAllowed
 from bot.taxonomy import OTHER
-from bot.ticketing.service import NewTicket
+from bot.ticketing.lifecycle import parse_action
+from bot.ticketing.service import NewTicket, TicketFilter, TransitionRequest
+from bot.ticketing.states import Status
 from bot.web.keys import PACK, TICKETS
+from bot.web.middleware import PRINCIPAL
+from bot.web.openapi import document
 from bot.web.views import ticket_json
 
 routes = web.RouteTableDef()
@@ -24,9 +32,9 @@ async def _body(request: web.Request) -> Dict[str, Any]:
     try:
         data = await request.json()
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise InvalidInput("请求体不是有效的 JSON") from exc
+        raise InvalidInput("请求体不是有效的 JSON", error_en="body is not valid JSON") from exc
     if not isinstance(data, dict):
-        raise InvalidInput("请求体应为 JSON 对象")
+        raise InvalidInput("请求体应为 JSON 对象", error_en="body must be a JSON object")
     return data
 
 
@@ -34,21 +42,33 @@ def _text(data: Dict[str, Any], key: str, required: bool = False) -> str | None:
     value = data.get(key)
     if value is None:
         if required:
-            raise InvalidInput(f"缺少字段 {key}")
+            raise InvalidInput(f"缺少字段 {key}", error_en=f"'{key}' is required")
         return None
     if not isinstance(value, (str, int, float)):
-        raise InvalidInput(f"字段 {key} 应为文本")
+        raise InvalidInput(f"字段 {key} 应为文本", error_en=f"'{key}' must be text")
     return str(value)
+
+
+def _caller(request: web.Request) -> Principal:
+    principal: Principal = request[PRINCIPAL]
+    return principal
+
+
+def _render(request: web.Request, ticket: Any, timeline: bool = True) -> Dict[str, Any]:
+    tickets = request.app[TICKETS]
+    return ticket_json(ticket, request.app[PACK], _caller(request), tickets.clock(), timeline=timeline)
 
 
 @routes.post("/api/v1/tickets")
 async def create_ticket(request: web.Request) -> web.Response:
     """Open a ticket. The same `idempotency_key` twice returns the first ticket with 200."""
+    if _caller(request).role not in (Role.service, Role.operator, Role.admin):
+        raise NotAllowed("只有热线中心和系统服务可以新建工单", error_en="only the centre and services open tickets")
     data = await _body(request)
     try:
         confidence = float(data.get("category_confidence", 0.0))
     except (TypeError, ValueError) as exc:
-        raise InvalidInput("category_confidence 应为数字") from exc
+        raise InvalidInput("category_confidence 应为数字", error_en="category_confidence must be a number") from exc
     new = NewTicket(
         sender_id=_text(data, "sender_id", required=True) or "",
         description=_text(data, "description", required=True) or "",
@@ -61,27 +81,124 @@ async def create_ticket(request: web.Request) -> web.Response:
         idempotency_key=_text(data, "idempotency_key"),
     )
     ticket, created = await request.app[TICKETS].create(new)
-    return _json(ticket_json(ticket, request.app[PACK]), status=201 if created else 200)
+    return _json(_render(request, ticket), status=201 if created else 200)
+
+
+def _page(request: web.Request) -> Tuple[int, int]:
+    try:
+        limit = int(request.query.get("limit", "50"))
+        offset = int(request.query.get("offset", "0"))
+    except ValueError as exc:
+        raise InvalidInput("limit 和 offset 应为整数", error_en="limit and offset must be integers") from exc
+    if not 1 <= limit <= 200 or not 0 <= offset <= 1_000_000:
+        raise InvalidInput("limit 应在 1–200 之间，offset 不能为负", error_en="limit 1-200, offset >= 0")
+    return limit, offset
+
+
+def _filters(request: web.Request) -> TicketFilter:
+    """Query parameters → a filter; unknown codes are a 422, not an empty list."""
+    pack = request.app[PACK]
+    query = request.query
+    statuses = []
+    for value in filter(None, query.get("status", "").split(",")):
+        try:
+            statuses.append(Status(value))
+        except ValueError as exc:
+            raise InvalidInput(f"未知的状态：{value}", error_en=f"unknown status '{value}'") from exc
+    department = query.get("department") or None
+    if department and department not in pack.departments:
+        raise InvalidInput(f"未知的单位代码：{department}", error_en=f"unknown department '{department}'")
+    community = query.get("community") or None
+    if community and community not in pack.communities:
+        raise InvalidInput(f"未知的社区代码：{community}", error_en=f"unknown community '{community}'")
+    category = query.get("category") or None
+    if category and category not in pack.taxonomy:
+        raise InvalidInput(f"未知的事项类别：{category}", error_en=f"unknown category '{category}'")
+    overdue_text = query.get("overdue")
+    if overdue_text not in (None, "", "true", "false", "1", "0"):
+        raise InvalidInput("overdue 应为 true 或 false", error_en="overdue must be true or false")
+    overdue = None if not overdue_text else overdue_text in ("true", "1")
+    limit, offset = _page(request)
+    return TicketFilter(tuple(statuses), department, community, category, overdue, None, limit, offset)
 
 
 @routes.get("/api/v1/tickets")
 async def list_tickets(request: web.Request) -> web.Response:
+    """Staff: the queue with filters, soonest deadline first. Services: `?sender_id=` (the resident's own)."""
+    caller = _caller(request)
+    tickets = request.app[TICKETS]
     sender_id = request.query.get("sender_id")
-    if not sender_id:
-        raise InvalidInput("请提供 sender_id")
-    tickets = await request.app[TICKETS].list_for_sender(sender_id)
-    pack = request.app[PACK]
-    return _json({"tickets": [ticket_json(t, pack) for t in tickets]})
+    if caller.role is Role.service and sender_id:
+        found = await tickets.list_for_sender(sender_id)
+        return _json({"tickets": [_render(request, t) for t in found]})
+    filters = _filters(request)
+    if sender_id:
+        filters = TicketFilter(**{**filters.__dict__, "sender_id": sender_id})
+    found, total = await tickets.search(filters, caller)
+    return _json(
+        {
+            "total": total,
+            "limit": filters.limit,
+            "offset": filters.offset,
+            "tickets": [_render(request, t, timeline=False) for t in found],
+        }
+    )
 
 
 @routes.get("/api/v1/tickets/{number}")
 async def get_ticket(request: web.Request) -> web.Response:
     """With `?sender_id=`, a ticket of another resident is reported as not found."""
-    ticket = await request.app[TICKETS].get(request.match_info["number"], request.query.get("sender_id"))
-    return _json(ticket_json(ticket, request.app[PACK]))
+    sender_id = request.query.get("sender_id")
+    ticket = await request.app[TICKETS].get(request.match_info["number"], sender_id, viewer=_caller(request))
+    return _json(_render(request, ticket))
+
+
+def _transition_request(data: Dict[str, Any]) -> TransitionRequest:
+    rating = data.get("rating")
+    if rating is not None and (isinstance(rating, bool) or not isinstance(rating, int)):
+        raise InvalidInput("评价应为 1–5 的整数", error_en="rating must be an integer 1-5")
+    public = data.get("public", False)
+    if not isinstance(public, bool):
+        raise InvalidInput("public 应为 true 或 false", error_en="public must be a boolean")
+    return TransitionRequest(
+        action=parse_action(data.get("action")),
+        note=data.get("note") or "",
+        public=public,
+        department=_text(data, "department"),
+        reason=data.get("reason") or "",
+        into=_text(data, "into"),
+        rating=rating,
+        sender_id=_text(data, "sender_id"),
+    )
+
+
+@routes.post("/api/v1/tickets/{number}/transitions")
+async def transition(request: web.Request) -> web.Response:
+    """One lifecycle step; 409 when the state does not allow it or someone else acted first."""
+    request_body = _transition_request(await _body(request))
+    ticket = await request.app[TICKETS].transition(request.match_info["number"], _caller(request), request_body)
+    return _json(_render(request, ticket))
 
 
 @routes.get("/api/v1/departments")
 async def departments(request: web.Request) -> web.Response:
     pack = request.app[PACK]
-    return _json({"departments": [{"code": d.code, "name": d.name, "kind": d.kind} for d in pack.departments.values()]})
+    staff = _caller(request).role is not Role.service
+    return _json(
+        {
+            "departments": [
+                {
+                    "code": d.code,
+                    "name": d.name,
+                    "kind": d.kind,
+                    **({"phone": d.phone, "contact": d.contact} if staff else {}),
+                }
+                for d in pack.departments.values()
+            ]
+        }
+    )
+
+
+@routes.get("/api/v1/openapi.json")
+async def openapi(request: web.Request) -> web.Response:
+    return _json(document())

@@ -5,11 +5,15 @@ from __future__ import annotations
 import aiohttp
 from aiohttp import web
 
+from bot.accounts.service import AccountService
 from bot.citypack import CityPack
 from bot.settings import Settings
+from bot.ticketing.scheduler import DeadlineScheduler
 from bot.ticketing.service import TicketService
 
 SETTINGS = web.AppKey("settings", Settings)
 PACK = web.AppKey("pack", CityPack)
 TICKETS = web.AppKey("tickets", TicketService)
+ACCOUNTS = web.AppKey("accounts", AccountService)
 HTTP = web.AppKey("http", aiohttp.ClientSession)
+SCHEDULER = web.AppKey("scheduler", DeadlineScheduler)

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any, Dict, List
 
+from bot.accounts.roles import Principal, Role
 from bot.citypack import CityPack
 from bot.clock import format_local
 from bot.privacy import mask_phone, mask_text
+from bot.ticketing.lifecycle import RUNNING, allowed_actions
 from bot.ticketing.models import Ticket, TicketEvent
 from bot.ticketing.states import Status
 
@@ -24,10 +27,24 @@ def last_public_note(ticket: Ticket) -> str:
     return events[-1].note if events else ""
 
 
-def ticket_json(ticket: Ticket, pack: CityPack) -> Dict[str, Any]:
-    """The workflow API view: everything the case needs, personal data masked."""
+def is_overdue(ticket: Ticket, now: datetime) -> bool:
+    return Status(ticket.status) in RUNNING and ticket.due_at < now
+
+
+def ticket_json(
+    ticket: Ticket,
+    pack: CityPack,
+    viewer: Principal | None = None,
+    now: datetime | None = None,
+    timeline: bool = True,
+) -> Dict[str, Any]:
+    """The workflow API view. Phones in clear only for roles that call residents back;
+    services (acting for the resident) and unknown viewers see public events only."""
     status = Status(ticket.status)
     category = pack.taxonomy.get(ticket.category)
+    staff = viewer is not None and viewer.role is not Role.service
+    clear = viewer is not None and viewer.sees_contacts
+    events = ticket.events if staff else public_events(ticket)
     return {
         "number": ticket.number,
         "status": status.value,
@@ -43,7 +60,9 @@ def ticket_json(ticket: Ticket, pack: CityPack) -> Dict[str, Any]:
         "community": ticket.community,
         "community_name": pack.communities[ticket.community].name if ticket.community in pack.communities else None,
         "occurred_at": ticket.occurred_at,
-        "contact_phone": mask_phone(ticket.contact_phone),
+        "contact_phone": ticket.contact_phone if clear else mask_phone(ticket.contact_phone),
+        "street": ticket.street,
+        "grid": ticket.grid,
         "channel": ticket.channel,
         "department": {"code": ticket.department.code, "name": ticket.department.name},
         "accepted_at": _iso(ticket.accepted_at),
@@ -51,18 +70,29 @@ def ticket_json(ticket: Ticket, pack: CityPack) -> Dict[str, Any]:
         "due_at": _iso(ticket.due_at),
         "due_at_text": format_local(ticket.due_at),
         "updated_at": _iso(ticket.updated_at),
-        "last_public_note": last_public_note(ticket),
-        "timeline": [
-            {
-                "at": _iso(event.at),
-                "action": event.action,
-                "from_status": event.from_status,
-                "to_status": event.to_status,
-                "note": event.note,
-                "public": event.public,
-            }
-            for event in ticket.events
-        ],
+        "last_public_note": mask_text(last_public_note(ticket)),
+        "overdue": is_overdue(ticket, now) if now is not None else None,
+        "escalations": ticket.escalations or 0,
+        "merged_into": ticket.merged_into,
+        "result": ticket.result,
+        "rating": ticket.rating,
+        "version": ticket.version,
+        "allowed_actions": [a.value for a in allowed_actions(status) if viewer is not None and viewer.may(a)],
+        **({"timeline": [event_json(event, staff, clear) for event in events]} if timeline else {}),
+    }
+
+
+def event_json(event: TicketEvent, staff: bool, clear: bool) -> Dict[str, Any]:
+    return {
+        "at": _iso(event.at),
+        "action": event.action,
+        "from_status": event.from_status,
+        "to_status": event.to_status,
+        "note": event.note if clear else mask_text(event.note),
+        "public": event.public,
+        **(
+            {"actor": event.actor, "actor_role": event.actor_role, "department": event.department_code} if staff else {}
+        ),
     }
 
 
@@ -70,7 +100,7 @@ def open311_request(ticket: Ticket, pack: CityPack) -> Dict[str, Any]:
     """GeoReport v2 `request`: no personal data (no phone, no sender, masked description)."""
     status = Status(ticket.status)
     category = pack.taxonomy.get(ticket.category)
-    note = last_public_note(ticket)
+    note = mask_text(last_public_note(ticket))
     return {
         "service_request_id": ticket.number,
         "status": "open" if status.is_open else "closed",

@@ -27,6 +27,13 @@ def test_first_matching_rule_or_category_default_decides(pack, category, communi
     assert route(pack, category, 0.9, community, text, at).department == department
 
 
+@pytest.mark.parametrize(
+    ("street", "department"), [("东山巷", "grid_centre"), ("东山", "sanitation"), (None, "sanitation")]
+)
+def test_a_rule_can_name_streets(pack, street, department):
+    assert route(pack, "garbage_sanitation", 0.9, "dongshan", "垃圾没人清", EVENING, street).department == department
+
+
 @pytest.mark.parametrize(("category", "confidence"), [("other", 0.99), ("street_vendor", 0.2)])
 def test_unsure_or_other_goes_to_manual_triage(pack, category, confidence):
     decision = route(pack, category, confidence, "zhaiji", "……", EVENING)

@@ -1,0 +1,156 @@
+"""The OpenAPI 3 description of the workflow API (`/api/v1/openapi.json`), kept beside the handlers."""
+
+from __future__ import annotations
+
+from typing import Any, Dict
+
+from bot.ticketing.lifecycle import Action
+from bot.ticketing.states import Status
+
+_ERROR = {"$ref": "#/components/schemas/Error"}
+_TICKET = {"$ref": "#/components/schemas/Ticket"}
+
+
+def _responses(ok: Any, *codes: int) -> Dict[str, Any]:
+    described = {
+        401: "缺少或错误的访问令牌",
+        403: "无权执行",
+        404: "未找到（或不属于本单位）",
+        409: "当前状态不允许，或已被他人处理",
+        422: "输入有误",
+    }
+    result: Dict[str, Any] = {"200": {"description": "OK", "content": {"application/json": {"schema": ok}}}}
+    for code in codes:
+        result[str(code)] = {"description": described[code], "content": {"application/json": {"schema": _ERROR}}}
+    return result
+
+
+def _query(name: str, description: str, schema: Dict[str, Any] | None = None) -> Dict[str, Any]:
+    return {
+        "name": name,
+        "in": "query",
+        "required": False,
+        "description": description,
+        "schema": schema or {"type": "string"},
+    }
+
+
+def document() -> Dict[str, Any]:
+    number = {
+        "name": "number",
+        "in": "path",
+        "required": True,
+        "schema": {"type": "string", "example": "20261122-000123"},
+    }
+    return {
+        "openapi": "3.0.3",
+        "info": {"title": "民有所呼·我有所应 联动系统 Workflow API", "version": "1"},
+        "servers": [{"url": "/api/v1"}],
+        "security": [{"bearer": []}],
+        "paths": {
+            "/tickets": {
+                "get": {
+                    "summary": "工单列表（按办理时限排序）",
+                    "parameters": [
+                        _query(
+                            "status", "状态，可用逗号分隔多个", {"type": "string", "enum": [s.value for s in Status]}
+                        ),
+                        _query("department", "承办单位代码"),
+                        _query("community", "社区代码"),
+                        _query("category", "事项类别代码"),
+                        _query("overdue", "只看超期（true）或未超期（false）", {"type": "boolean"}),
+                        _query("sender_id", "某位市民的工单（系统服务）"),
+                        _query("limit", "每页条数 1–200", {"type": "integer", "default": 50}),
+                        _query("offset", "跳过条数", {"type": "integer", "default": 0}),
+                    ],
+                    "responses": _responses({"type": "object"}, 401, 422),
+                },
+                "post": {
+                    "summary": "新建工单（幂等：同一 idempotency_key 返回第一次的工单）",
+                    "requestBody": {
+                        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/NewTicket"}}}
+                    },
+                    "responses": {**_responses(_TICKET, 401, 403, 422), "201": {"description": "已新建"}},
+                },
+            },
+            "/tickets/{number}": {
+                "get": {
+                    "summary": "工单详情（含时间线）",
+                    "parameters": [number],
+                    "responses": _responses(_TICKET, 401, 404),
+                }
+            },
+            "/tickets/{number}/transitions": {
+                "post": {
+                    "summary": "办理一步：签收、办结、退单、派单、督办、并案、撤单、重办、评价……",
+                    "parameters": [number],
+                    "requestBody": {
+                        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Transition"}}}
+                    },
+                    "responses": _responses(_TICKET, 401, 403, 404, 409, 422),
+                }
+            },
+            "/departments": {"get": {"summary": "承办单位", "responses": _responses({"type": "object"}, 401)}},
+        },
+        "components": {
+            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
+            "schemas": {
+                "Error": {
+                    "type": "object",
+                    "properties": {"error": {"type": "string"}, "error_en": {"type": "string"}},
+                    "required": ["error", "error_en"],
+                },
+                "NewTicket": {
+                    "type": "object",
+                    "required": ["sender_id", "description", "address"],
+                    "properties": {
+                        key: {"type": "string"}
+                        for key in (
+                            "sender_id",
+                            "description",
+                            "address",
+                            "category",
+                            "appeal_type",
+                            "occurred_at",
+                            "contact_phone",
+                            "idempotency_key",
+                        )
+                    }
+                    | {"category_confidence": {"type": "number"}},
+                },
+                "Transition": {
+                    "type": "object",
+                    "required": ["action"],
+                    "properties": {
+                        "action": {"type": "string", "enum": [a.value for a in Action]},
+                        "note": {"type": "string", "maxLength": 2000},
+                        "public": {"type": "boolean", "default": False},
+                        "department": {"type": "string", "description": "dispatch: 承办单位代码"},
+                        "reason": {"type": "string", "description": "reject: 退单理由（必填）"},
+                        "into": {"type": "string", "description": "merge: 并入的工单编号"},
+                        "rating": {
+                            "type": "integer",
+                            "minimum": 1,
+                            "maximum": 5,
+                            "description": "rate: 1–2 重办，3–5 归档",
+                        },
+                        "sender_id": {"type": "string", "description": "cancel/rate：代市民操作时的会话标识"},
+                    },
+                },
+                "Ticket": {
+                    "type": "object",
+                    "properties": {
+                        "number": {"type": "string"},
+                        "status": {"type": "string", "enum": [s.value for s in Status]},
+                        "status_name": {"type": "string"},
+                        "department": {"type": "object"},
+                        "due_at": {"type": "string", "format": "date-time"},
+                        "overdue": {"type": "boolean"},
+                        "version": {"type": "integer"},
+                        "allowed_actions": {"type": "array", "items": {"type": "string"}},
+                        "timeline": {"type": "array", "items": {"type": "object"}},
+                    },
+                },
+            },
+        },
+    }

@@ -49,8 +49,8 @@ format: $(INSTALLED) ## format the code with ruff
 bench: $(INSTALLED) $(MODEL) ## classification figures and latency on the held-out set
 	$(BIN)/hotline bench $(if $(STOCK_EPOCHS),--stock-epochs $(STOCK_EPOCHS))
 
-browser: ## install Debian's chromium for the workbench browser tests when it is missing
-	@command -v chromium >/dev/null 2>&1 || { \
+browser: ## install Debian's chromium (and Chinese fonts) for the browser tests when missing
+	@{ command -v chromium >/dev/null 2>&1 && fc-list :lang=zh 2>/dev/null | grep -q . ; } || { \
 		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 		$$SUDO apt-get install -y $(CHROMIUM_PACKAGES) || { $$SUDO apt-get update && $$SUDO apt-get install -y $(CHROMIUM_PACKAGES); } || { \
 		echo "无法安装 Chromium（工作台浏览器测试需要）。请手动执行：apt-get install -y $(CHROMIUM_PACKAGES)"; \

@@ -19,8 +19,7 @@ import json
 import logging
 import os
 from collections import OrderedDict
-from dataclasses import dataclass
-from typing import Any, Awaitable, Callable, Dict, List, Mapping, Optional
+from typing import Any, Awaitable, Callable, Dict, List, Optional
 
 from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
 from sanic import Blueprint, response
@@ -41,6 +40,7 @@ from telegram.ext import (
     filters,
 )
 
+from connectors.config import TelegramSettings
 from connectors.seen import SeenStore, open_seen_store
 from connectors.text import split_text
 
@@ -51,7 +51,6 @@ SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 MAX_BODY_BYTES = 256 * 1024  # a real update is a few KB
 MAX_TEXT_CHARS = 4096
 CALLBACK_DATA_BYTES = 64  # Telegram's limit for callback_data
-PUBLIC_API = "https://api.telegram.org"
 
 HELP_TEXT = (
     "您好，这里是 12319 便民服务热线在线助手。\n"
@@ -66,35 +65,6 @@ UNKNOWN_COMMAND_TEXT = "抱歉，没有这个指令。发送 /help 查看使用�
 EXPIRED_BUTTON_TEXT = "这个按钮已失效，请直接输入您的回答。"
 
 OnNewMessage = Callable[[UserMessage], Awaitable[Any]]
-
-
-@dataclass(frozen=True)
-class TelegramSettings:
-    token: str
-    secret_token: str = ""
-    api_base_url: str = PUBLIC_API
-    webhook_url: str = ""
-    polling: bool = False
-
-    @classmethod
-    def from_env(cls, env: Mapping[str, str]) -> Optional[TelegramSettings]:
-        """None when `TELEGRAM_TOKEN` is unset (the channel is off); a clear error when half-configured."""
-        token = env.get("TELEGRAM_TOKEN", "")
-        if not token:
-            return None
-        polling = env.get("TELEGRAM_MODE", "webhook").lower() == "polling"
-        secret = env.get("TELEGRAM_SECRET_TOKEN", "")
-        if not polling and not secret:
-            raise SystemExit(
-                "TELEGRAM_SECRET_TOKEN 未设置：Telegram webhook 必须校验密钥（开发时可设 TELEGRAM_MODE=polling）"
-            )
-        return cls(
-            token=token,
-            secret_token=secret,
-            api_base_url=(env.get("TELEGRAM_API_BASE_URL") or PUBLIC_API).rstrip("/"),
-            webhook_url=env.get("TELEGRAM_WEBHOOK_URL", ""),
-            polling=polling,
-        )
 
 
 def chat_id_of(recipient_id: str) -> int:

@@ -19,14 +19,14 @@ import logging
 import os
 import time
 from collections import OrderedDict
-from dataclasses import dataclass
-from typing import Any, Awaitable, Callable, Dict, List, Mapping, Optional, Set
+from typing import Any, Awaitable, Callable, Dict, List, Optional, Set
 
 from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
 from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from connectors.config import WeChatSettings
 from connectors.seen import SeenStore, open_seen_store
 from connectors.text import split_text, utf8_size
 from connectors.wechat_api import OutsideReplyWindow, WeChatAPIError, WeChatClient
@@ -36,42 +36,12 @@ from connectors.wechat_messages import Handling, Incoming, handle, parse_xml, te
 __all__ = ["WeChatInput", "WeChatOutput", "WeChatSettings"]
 
 log = logging.getLogger(__name__)
-PUBLIC_API = "https://api.weixin.qq.com"
 MAX_BODY_BYTES = 64 * 1024  # a real message is well under 2 KB
 PASSIVE_REPLY_BYTES = 2000
 BUSY_TEXT = "抱歉，系统有点忙，请稍后再发一次，或直接拨打 12319 热线。"
 SUCCESS = "success"  # WeChat's "received, no passive reply"
 
 OnNewMessage = Callable[[UserMessage], Awaitable[Any]]
-
-
-@dataclass(frozen=True)
-class WeChatSettings:
-    token: str
-    app_id: str
-    app_secret: str
-    aes_key: str = ""
-    api_base_url: str = PUBLIC_API
-    passive_seconds: float = 4.0
-    timestamp_window_seconds: int = 300
-
-    @classmethod
-    def from_env(cls, env: Mapping[str, str]) -> Optional[WeChatSettings]:
-        """None when `WECHAT_TOKEN` is unset (the channel is off); a clear error when half-configured."""
-        token = env.get("WECHAT_TOKEN", "")
-        if not token:
-            return None
-        missing = [name for name in ("WECHAT_APP_ID", "WECHAT_APP_SECRET") if not env.get(name)]
-        if missing:
-            raise SystemExit(f"微信渠道缺少 {', '.join(missing)}（发送客服消息需要）")
-        return cls(
-            token=token,
-            app_id=env["WECHAT_APP_ID"],
-            app_secret=env["WECHAT_APP_SECRET"],
-            aes_key=env.get("WECHAT_AES_KEY", ""),
-            api_base_url=(env.get("WECHAT_API_BASE_URL") or PUBLIC_API).rstrip("/"),
-            passive_seconds=float(env.get("WECHAT_PASSIVE_SECONDS", "4")),
-        )
 
 
 class OfferedButtons:

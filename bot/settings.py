@@ -42,6 +42,8 @@ class Settings:
     port: int = 8000
     session_secret: str = ""
     max_body_bytes: int = 64 * 1024
+    rasa_token: str = ""  # for pushing progress to residents (bot/notify); empty → no pushes
+    notify_interval_seconds: float = 3.0
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -57,4 +59,6 @@ class Settings:
             host=env.get("HOTLINE_HOST", "127.0.0.1"),
             port=int(env.get("HOTLINE_PORT", "8000")),
             session_secret=env.get("HOTLINE_SESSION_SECRET", "") or token,
+            rasa_token=env.get("RASA_TOKEN", ""),
+            notify_interval_seconds=float(env.get("NOTIFY_INTERVAL_SECONDS", "3")),
         )

@@ -54,6 +54,7 @@ def ticket_json(ticket: Ticket, pack: CityPack) -> Dict[str, Any]:
         "last_public_note": last_public_note(ticket),
         "timeline": [
             {
+                "id": event.id,
                 "at": _iso(event.at),
                 "action": event.action,
                 "from_status": event.from_status,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Column, ForeignKey, Integer, String
+from sqlalchemy import Column, ForeignKey, Integer, String, Text
 
 from bot.ticketing.models import Base, UTCDateTime
 
@@ -21,3 +21,14 @@ class Notification(Base):
     sent_at = Column(UTCDateTime, index=True)
     given_up_at = Column(UTCDateTime)
     last_error = Column(String(500))
+
+
+class WebChatMessage(Base):
+    """A pushed bot message for a web-chat resident; the /chat page fetches it on its next poll."""
+
+    __tablename__ = "web_chat_messages"
+    id = Column(Integer, primary_key=True)
+    sender_id = Column(String(128), nullable=False, index=True)
+    payload = Column(Text, nullable=False)  # one Rasa bot message as JSON (text, buttons)
+    created_at = Column(UTCDateTime, nullable=False)
+    fetched_at = Column(UTCDateTime)

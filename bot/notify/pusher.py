@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
 from dataclasses import dataclass
 from datetime import timedelta
@@ -29,7 +30,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from sqlalchemy.orm import sessionmaker
 
 from bot.clock import Clock, system_clock
-from bot.notify.models import Notification
+from bot.notify.models import Notification, WebChatMessage
 from bot.ticketing.models import Ticket, TicketEvent
 
 log = logging.getLogger(__name__)
@@ -129,7 +130,10 @@ class Notifier:
             )
             return bool(result.rowcount == 1)
 
-    async def _finish(self, notification: Notification, error: Optional[str]) -> None:
+    async def _finish(
+        self, notification: Notification, error: Optional[str], web_messages: Optional[List[Any]] = None
+    ) -> None:
+        """Record the outcome; a web-chat resident's messages wait in their inbox for the page to fetch."""
         now = self.clock()
         values: Dict[str, Any] = {"claimed_until": None}
         if error is None:
@@ -142,6 +146,14 @@ class Notifier:
                 values["given_up_at"] = now
         async with self.sessions.begin() as session:
             await session.execute(update(Notification).where(Notification.id == notification.id).values(**values))
+            for message in web_messages or []:
+                session.add(
+                    WebChatMessage(
+                        sender_id=notification.sender_id,
+                        payload=json.dumps(message, ensure_ascii=False),
+                        created_at=now,
+                    )
+                )
 
     async def deliver_due(self) -> int:
         """Send what is due, oldest event first; returns how many residents were told."""
@@ -166,7 +178,7 @@ class Notifier:
             if notification.next_attempt_at > now or not await self._claim(notification.id):
                 continue
             try:
-                await self.rasa.tell(notification.sender_id, notification.ticket_number, notification.event_id)
+                answer = await self.rasa.tell(notification.sender_id, notification.ticket_number, notification.event_id)
             except PushFailed as exc:
                 log.warning(
                     "update %s of ticket %s not delivered yet: %s",
@@ -176,7 +188,9 @@ class Notifier:
                 )
                 await self._finish(notification, str(exc))
                 continue
-            await self._finish(notification, None)
+            # The web chat (REST channel) cannot be pushed to: Rasa returns its messages instead.
+            web = notification.sender_id.startswith("web:")
+            await self._finish(notification, None, list(answer.get("messages") or []) if web else None)
             held.discard(notification.ticket_id)
             told += 1
         return told

@@ -8,6 +8,7 @@ in-memory store is for a single development process only.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from collections import OrderedDict
@@ -15,7 +16,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Mapping, Protocol
 
 from sqlalchemy import Column, MetaData, String, Table, delete, insert
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.ticketing.db import make_engine
@@ -84,10 +85,17 @@ class DatabaseSeen:
     @classmethod
     async def open(cls, url: str) -> DatabaseSeen:
         engine = make_engine(url)
-        async with engine.begin() as connection:
-            await connection.run_sync(_metadata.create_all)
-            cutoff = datetime.now(timezone.utc) - timedelta(seconds=REMEMBER_SECONDS)
-            await connection.execute(delete(seen_messages).where(seen_messages.c.seen_at < cutoff))
+        for attempt in range(3):
+            try:  # both channels (and other instances) may create the table at the same moment
+                async with engine.begin() as connection:
+                    await connection.run_sync(_metadata.create_all)
+                    cutoff = datetime.now(timezone.utc) - timedelta(seconds=REMEMBER_SECONDS)
+                    await connection.execute(delete(seen_messages).where(seen_messages.c.seen_at < cutoff))
+                break
+            except (OperationalError, ProgrammingError, IntegrityError):
+                if attempt == 2:
+                    raise
+                await asyncio.sleep(0.2)
         return cls(engine)
 
     async def first_time(self, key: str) -> bool:

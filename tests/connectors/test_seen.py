@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import uuid
 
 from connectors.seen import MemorySeen
 
@@ -23,3 +24,13 @@ async def test_the_memory_store_forgets_the_oldest_beyond_its_capacity():
     for key in ("a", "b", "c"):
         assert await store.first_time(key)
     assert await store.first_time("a") and not await store.first_time("c")
+
+
+async def test_two_channels_opening_the_database_store_at_once_both_work(database_url):
+    from connectors.seen import DatabaseSeen
+
+    first, second = await asyncio.gather(DatabaseSeen.open(database_url), DatabaseSeen.open(database_url))
+    key = f"wx:race:{uuid.uuid4()}"
+    assert await first.first_time(key) and not await second.first_time(key)
+    await first.close()
+    await second.close()

@@ -27,6 +27,9 @@ from bot.settings import load_env
 from tests.standins.telegram_api import FakeBotAPI, callback_update, text_update
 from tests.standins.wechat_api import FakeWeChatAPI, WeChatServer
 
+TELEGRAM = web.AppKey("telegram", FakeBotAPI)
+WECHAT = web.AppKey("wechat", FakeWeChatAPI)
+
 
 def _json(data: Any, status: int = 200) -> web.Response:
     return web.json_response(data, status=status, dumps=lambda o: json.dumps(o, ensure_ascii=False, indent=1))
@@ -99,7 +102,7 @@ def build_app(env: Dict[str, str]) -> web.Application:
             web.get("/simulate/wechat/{openid}", wechat_chat),
         ]
     )
-    app["telegram"], app["wechat"] = telegram, wechat
+    app[TELEGRAM], app[WECHAT] = telegram, wechat
     return app
 
 

@@ -207,6 +207,8 @@ class TelegramInput(InputChannel):
         return cls(settings)
 
     def __init__(self, settings: TelegramSettings, seen: Optional[SeenStore] = None) -> None:
+        # httpx logs every request URL at INFO, and Bot API URLs contain the bot token.
+        logging.getLogger("httpx").setLevel(logging.WARNING)
         self.settings = settings
         self.seen = seen
         self.payloads = ButtonPayloads()

@@ -298,3 +298,14 @@ def test_settings_come_from_the_environment():
     assert settings is not None and settings.api_base_url == "http://127.0.0.1:8081"
     polling = TelegramSettings.from_env({"TELEGRAM_TOKEN": TOKEN, "TELEGRAM_MODE": "polling"})
     assert polling is not None and polling.polling
+
+
+async def test_the_bot_token_does_not_appear_in_the_logs(agent, caplog):
+    import logging
+
+    caplog.set_level(logging.INFO)
+    async with running(agent) as telegram:
+        await telegram.post(fixture("text"))
+        await telegram.api.wait_for(CHAT, 1)
+    ours = "\n".join(r.getMessage() for r in caplog.records if r.name != "aiohttp.access")  # not the stand-in's
+    assert TOKEN not in ours

@@ -144,6 +144,8 @@ class WeChatInput(InputChannel):
         self.offered = OfferedButtons()
         self.on_new_message: Optional[OnNewMessage] = None
         self._late: Set[asyncio.Task] = set()
+        self._in_flight: Set[str] = set()  # messages this instance is answering right now
+        self._redelivered: Set[str] = set()  # … of which WeChat already sent a repeat: it gave up waiting
 
     def get_output_channel(self) -> Optional[OutputChannel]:
         return WeChatOutput(self.client, self.offered)
@@ -193,15 +195,37 @@ class WeChatInput(InputChannel):
                 log.error("wechat customer-service message to %s… failed: %s", openid[:6], exc)
                 return
 
+    async def _send_when_ready(self, turn: asyncio.Future, collector: ReplyCollector, openid: str) -> None:
+        """The bot's answer through the customer-service API, once the bot has it."""
+        try:
+            await turn
+        except Exception:
+            log.exception("wechat message of %s… failed in the bot", openid[:6])
+            collector.messages = [{"text": BUSY_TEXT}]
+        await self._send_later(openid, collector.messages)
+
     def _later(self, coroutine: Awaitable[None]) -> None:
         task = asyncio.ensure_future(coroutine)
         self._late.add(task)
         task.add_done_callback(self._late.discard)
 
+    def _nobody_waits(self, request: Request, message: Incoming) -> bool:
+        """WeChat stopped waiting (it hung up, or delivered the message again): a passive reply would be lost."""
+        transport: Any = request.transport
+        return message.once_key in self._redelivered or bool(transport.is_closing())
+
     async def _answer(self, request: Request, message: Incoming, handling: Handling) -> HTTPResponse:
         if handling.to_bot is None:
             return self._passive(request, message, handling.reply or "")
-        assert self.on_new_message is not None
+        self._in_flight.add(message.once_key)
+        try:
+            return await self._answer_from_bot(request, message, handling)
+        finally:
+            self._in_flight.discard(message.once_key)
+            self._redelivered.discard(message.once_key)
+
+    async def _answer_from_bot(self, request: Request, message: Incoming, handling: Handling) -> HTTPResponse:
+        assert self.on_new_message is not None and handling.to_bot is not None
         to_bot = self.offered.take(message.openid, handling.to_bot) or handling.to_bot
         collector = ReplyCollector()
         user_message = UserMessage(
@@ -212,22 +236,21 @@ class WeChatInput(InputChannel):
             metadata={"wechat_msg_type": message.kind, **handling.metadata},
         )
         turn = asyncio.ensure_future(self.on_new_message(user_message))
-        done, _ = await asyncio.wait({turn}, timeout=self.settings.passive_seconds)
+        try:
+            done, _ = await asyncio.wait({turn}, timeout=self.settings.passive_seconds)
+        except asyncio.CancelledError:  # WeChat hung up and Sanic cancelled this handler; the bot goes on
+            self._later(self._send_when_ready(turn, collector, message.openid))
+            raise
         if not done:
-
-            async def when_ready() -> None:
-                try:
-                    await turn
-                except Exception:
-                    log.exception("wechat message of %s… failed in the bot", message.openid[:6])
-                    collector.messages = [{"text": BUSY_TEXT}]
-                await self._send_later(message.openid, collector.messages)
-
-            self._later(when_ready())
+            self._later(self._send_when_ready(turn, collector, message.openid))
             return response.text(SUCCESS)
         if turn.exception() is not None:
             log.error("wechat message of %s… failed in the bot: %r", message.openid[:6], turn.exception())
             return self._passive(request, message, BUSY_TEXT)
+        if self._nobody_waits(request, message):
+            # Rasa's event loop was busy and WeChat gave up on this request: the answer goes the other way.
+            self._later(self._send_later(message.openid, collector.messages))
+            return response.text(SUCCESS)
         texts = [t for t in (render(m, message.openid, self.offered) for m in collector.messages) if t]
         parts = split_text("\n\n".join(texts), PASSIVE_REPLY_BYTES, utf8_size) if texts else [""]
         if len(parts) > 1:  # one passive reply per message: the rest follows as customer-service messages
@@ -282,6 +305,8 @@ class WeChatInput(InputChannel):
             if self.seen is None:
                 return response.text("starting", status=503)
             if not await self.seen.first_time(message.once_key):
+                if message.once_key in self._in_flight:
+                    self._redelivered.add(message.once_key)
                 log.info("wechat message %s is a repeat; dropped", message.once_key.rsplit(":", 1)[-1])
                 return response.text(SUCCESS)
             return await self._answer(request, message, handle(message))

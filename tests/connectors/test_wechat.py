@@ -261,3 +261,12 @@ def test_settings_come_from_the_environment():
         }
     )
     assert settings is not None and settings.api_base_url == "http://127.0.0.1:8081" and settings.aes_key == ""
+
+
+async def test_when_wechat_gave_up_waiting_the_answer_goes_by_customer_service_not_lost(agent):
+    agent.delay = 1.5  # slower than WeChat's patience here (1 s), quicker than our passive budget (2 s)
+    async with running(agent, passive_seconds=2.0, wait_seconds=1.0) as wx:
+        delivery = await wx.server.say(OPENID, "慢：路灯不亮")
+        assert delivery.statuses == [0, 200] and delivery.passive is None  # the repeat is acknowledged empty
+        assert await wx.api.wait_for(OPENID, 1) == ["收到：慢：路灯不亮"]
+        assert len(agent.received) == 1

@@ -32,7 +32,7 @@ CONVERSATION = [
 ]
 
 
-async def resident(stack: Stack, number: int, results: List[Tuple[float, str]]) -> None:
+async def resident(stack: Stack, number: int, results: List[Tuple[float, str, str]]) -> None:
     wechat = WeChatServer(f"{stack.rasa}/webhooks/wechat/webhook", WECHAT["WECHAT_TOKEN"], WECHAT["WECHAT_APP_ID"])
     api = stack.standins.app[WECHAT_API]
     openid = f"o-bench-{number:03d}"
@@ -41,16 +41,17 @@ async def resident(stack: Stack, number: int, results: List[Tuple[float, str]]) 
             before = len(api.sent.get(openid, []))
             delivery = await wechat.deliver(wechat.xml(openid, "text", Content=text), session)
             if delivery.passive:
-                results.append((delivery.seconds, "passive"))
+                results.append((delivery.seconds, "passive", text))
                 continue
             started = time.perf_counter() - delivery.seconds
             while len(api.sent.get(openid, [])) == before and time.perf_counter() - started < 60:
                 await asyncio.sleep(0.05)
-            results.append((time.perf_counter() - started, "customer_service"))
+            answered = len(api.sent.get(openid, [])) > before
+            results.append((time.perf_counter() - started, "customer_service" if answered else "no_answer", text))
 
 
 async def bench(stack: Stack, residents: int) -> Dict[str, object]:
-    results: List[Tuple[float, str]] = []
+    results: List[Tuple[float, str, str]] = []
     started = time.perf_counter()
     await asyncio.gather(*(resident(stack, n, results) for n in range(residents)))
     seconds = sorted(r[0] for r in results)
@@ -64,6 +65,8 @@ async def bench(stack: Stack, residents: int) -> Dict[str, object]:
         "max_seconds": round(seconds[-1], 3),
         "passive": sum(1 for r in results if r[1] == "passive"),
         "customer_service": sum(1 for r in results if r[1] == "customer_service"),
+        "no_answer_in_60s": sum(1 for r in results if r[1] == "no_answer"),
+        "slowest": [(round(r[0], 2), r[1], r[2][:8]) for r in sorted(results, reverse=True)[:6]],
     }
 
 
@@ -72,12 +75,13 @@ def main() -> None:
     parser.add_argument("--residents", type=int, default=20)
     args = parser.parse_args()
     require_model()
-    with tempfile.TemporaryDirectory() as var:
-        stack = start_stack(Path(var))
-        try:
-            print(stack.standins.run(bench(stack, args.residents), timeout=900))
-        finally:
-            stack.stop()
+    var = Path(tempfile.mkdtemp(prefix="bench-wechat-"))
+    stack = start_stack(var)
+    try:
+        print(stack.standins.run(bench(stack, args.residents), timeout=900))
+    finally:
+        stack.stop()
+    print(f"logs: {var / 'run.log'}")
 
 
 if __name__ == "__main__":

@@ -13,7 +13,7 @@ export TF_CPP_MIN_LOG_LEVEL ?= 2
 PYTHON310 := $(shell for p in python3.10 $$HOME/.pyenv/versions/3.10*/bin/python3.10 /usr/local/bin/python3.10 /usr/bin/python3.10; do \
 	$$p -c 'import sys; assert sys.version_info[:2] == (3, 10)' >/dev/null 2>&1 && { echo $$p; break; }; done)
 
-.PHONY: help run test train shell lint format bench eval install clean browser
+.PHONY: help run test train shell lint format bench eval install clean browser fake-platforms
 
 # Browser tests drive Debian's Chromium through Playwright; no browser is ever downloaded.
 CHROMIUM_PACKAGES := chromium chromium-driver fonts-noto-cjk
@@ -30,6 +30,9 @@ test: $(INSTALLED) $(MODEL) browser ## the whole suite: lint, types, unit/API/ac
 	$(BIN)/mypy bot actions connectors
 	$(BIN)/pytest -q
 	$(BIN)/rasa test core --model $(MODEL) --stories tests/conversations --fail-on-prediction-errors --out var/results
+
+fake-platforms: $(INSTALLED) ## local Telegram Bot API + WeChat stand-ins on :8081 (see tests/standins/__main__.py)
+	$(BIN)/python -m tests.standins --port 8081
 
 train: $(INSTALLED) ## train the Rasa model (again)
 	$(BIN)/rasa train --config config.yml --domain domain.yml --data nlu_data --out models --fixed-model-name hotline

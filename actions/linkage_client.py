@@ -58,3 +58,9 @@ class LinkageClient:
     async def list_tickets(self, sender_id: str) -> List[Dict[str, Any]]:
         data = await self._request("GET", "/api/v1/tickets", params={"sender_id": sender_id})
         return list((data or {}).get("tickets", []))
+
+    async def rate_ticket(self, number: str, rating: int, sender_id: str) -> Dict[str, Any] | None:
+        """回访: the resident's 1–5 rating; 1–2 reopens the case (重办). None if the ticket is unknown."""
+        body = {"action": "rate", "rating": rating, "sender_id": sender_id}
+        data = await self._request("POST", f"/api/v1/tickets/{quote(number)}/transitions", json=body)
+        return dict(data) if isinstance(data, dict) else None

@@ -8,7 +8,7 @@ import json
 import secrets
 import sys
 from pathlib import Path
-from typing import List
+from typing import Any, List
 
 from bot.settings import ROOT, Settings, load_env, read_env_file
 

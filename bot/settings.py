@@ -43,6 +43,8 @@ class Settings:
     session_secret: str = ""
     max_body_bytes: int = 64 * 1024
     scheduler_seconds: float = 60.0  # how often deadlines are checked (预警/督办); 0 turns it off
+    rasa_token: str = ""  # for pushing progress to residents (bot/notify); empty → no pushes
+    notify_interval_seconds: float = 3.0
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -59,6 +61,8 @@ class Settings:
             port=int(env.get("HOTLINE_PORT", "8000")),
             session_secret=env.get("HOTLINE_SESSION_SECRET", "") or token,
             scheduler_seconds=_seconds(env.get("HOTLINE_SCHEDULER_SECONDS", "60")),
+            rasa_token=env.get("RASA_TOKEN", ""),
+            notify_interval_seconds=float(env.get("NOTIFY_INTERVAL_SECONDS", "3")),
         )
 
 

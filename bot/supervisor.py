@@ -73,6 +73,21 @@ def endpoints_file(env: Dict[str, str]) -> Path:
     return path
 
 
+def credentials_file(env: Dict[str, str]) -> Path:
+    """var/credentials.yml: the channels of credentials.yml plus Telegram and WeChat when their
+    variables are set (the connectors read their settings from the environment)."""
+    from connectors.config import CHANNEL_CLASSES, enabled_channels
+
+    config = yaml.safe_load((ROOT / "credentials.yml").read_text(encoding="utf-8")) or {}
+    for channel in enabled_channels(env):
+        config[CHANNEL_CLASSES[channel]] = None
+    var = var_dir(env)
+    var.mkdir(parents=True, exist_ok=True)
+    path = var / "credentials.yml"
+    path.write_text(yaml.safe_dump(config, allow_unicode=True), encoding="utf-8")
+    return path
+
+
 def _healthy(url: str) -> bool:
     try:
         with urllib.request.urlopen(url, timeout=2) as response:
@@ -81,7 +96,9 @@ def _healthy(url: str) -> bool:
         return False
 
 
-def services(env: Dict[str, str], endpoints: Path, model: Path, shell: bool) -> List[Service]:
+def services(
+    env: Dict[str, str], endpoints: Path, model: Path, shell: bool, credentials: Path | None = None
+) -> List[Service]:
     rasa_port = env.get("RASA_PORT", "5005")
     linkage = Service(
         "联动系统 linkage service",
@@ -99,7 +116,8 @@ def services(env: Dict[str, str], endpoints: Path, model: Path, shell: bool) -> 
         "Rasa 对话服务",
         [
             str(BIN / "rasa"), "run", "--enable-api", "--auth-token", env["RASA_TOKEN"], "--model", str(model),
-            "--endpoints", str(endpoints), "--credentials", str(ROOT / "credentials.yml"), "--port", rasa_port,
+            "--endpoints", str(endpoints), "--credentials", str(credentials or ROOT / "credentials.yml"),
+            "--port", rasa_port,
         ],
         f"http://127.0.0.1:{rasa_port}/status?token={env['RASA_TOKEN']}",
     )  # fmt: skip
@@ -136,6 +154,7 @@ def run_all(shell: bool = False) -> int:
     env.setdefault("LINKAGE_URL", f"http://127.0.0.1:{env.get('HOTLINE_PORT', '8000')}")
     env.setdefault("RASA_URL", f"http://127.0.0.1:{env.get('RASA_PORT', '5005')}")
     endpoints = endpoints_file(env)
+    credentials = credentials_file(env)  # stops here with a clear message if a channel is half-configured
     started: List[Service] = []
     interrupted = False
 
@@ -146,7 +165,7 @@ def run_all(shell: bool = False) -> int:
     signal.signal(signal.SIGINT, on_signal)
     signal.signal(signal.SIGTERM, on_signal)
     try:
-        for service in services(env, endpoints, model, shell):
+        for service in services(env, endpoints, model, shell, credentials):
             print(f"启动 {service.name} …", flush=True)
             service.process = subprocess.Popen(service.command, cwd=ROOT, env=env)
             started.append(service)
@@ -182,11 +201,32 @@ def run_all(shell: bool = False) -> int:
         stop(started)
 
 
+def channel_lines(env: Dict[str, str]) -> List[str]:
+    """Which channels are on (and where their webhooks are), and which are off for lack of settings."""
+    from connectors.config import enabled_channels
+
+    rasa = f"http://127.0.0.1:{env.get('RASA_PORT', '5005')}"
+    on = enabled_channels(env)
+    lines = [f"  已开启渠道：网页对话 /chat、rest、socketio、{'、'.join(on) or '（Telegram、微信未配置）'}"]
+    if "telegram" in on:
+        how = "轮询（开发模式）" if on["telegram"] == "polling" else f"webhook {rasa}/webhooks/telegram/webhook"
+        lines.append(
+            f"  Telegram          {how}；Bot API {env.get('TELEGRAM_API_BASE_URL') or 'https://api.telegram.org'}"
+        )
+    if "wechat" in on:
+        lines.append(
+            f"  微信公众号        {rasa}/webhooks/wechat/webhook（{on['wechat']}）；"
+            f"接口 {env.get('WECHAT_API_BASE_URL') or 'https://api.weixin.qq.com'}"
+        )
+    off = [name for name, var in (("Telegram", "TELEGRAM_TOKEN"), ("微信", "WECHAT_TOKEN")) if not env.get(var)]
+    if off:
+        lines.append(f"  未开启：{'、'.join(off)}（在 .env 中设置 TELEGRAM_TOKEN… / WECHAT_TOKEN… 即可开启）")
+    return lines
+
+
 def _print_urls(env: Dict[str, str]) -> None:
     linkage = f"http://127.0.0.1:{env.get('HOTLINE_PORT', '8000')}"
     rasa = f"http://127.0.0.1:{env.get('RASA_PORT', '5005')}"
-    channels = ["rest", "socketio"]
-    off = [name for name, var in (("telegram", "TELEGRAM_TOKEN"), ("wechat", "WECHAT_TOKEN")) if not env.get(var)]
     print(
         "\n全部服务已启动：\n"
         f"  网页对话（居民）  {linkage}/chat\n"
@@ -195,7 +235,7 @@ def _print_urls(env: Dict[str, str]) -> None:
         f"  健康检查          {linkage}/health\n"
         f"  Rasa REST 通道    {rasa}/webhooks/rest/webhook\n"
         f"  动作服务          http://127.0.0.1:{env.get('ACTIONS_PORT', '5055')}/health\n"
-        f"  已开启渠道：{', '.join(channels)}；未配置：{', '.join(off) or '无'}\n"
-        "按 Ctrl-C 停止全部服务。",
+        + "\n".join(channel_lines(env))
+        + "\n按 Ctrl-C 停止全部服务。",
         flush=True,
     )

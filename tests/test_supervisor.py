@@ -52,3 +52,46 @@ async def test_tracker_store_and_lock_store_work_on_postgresql_and_redis(real_se
         held = locks.get_lock("tg:endpoints-test")
         assert held is not None and held.is_locked(held.last_issued + 1)  # a second caller would wait
     assert locks.get_lock("tg:endpoints-test") is None
+
+
+CHANNEL_ENV = {
+    "TELEGRAM_TOKEN": "123456:abc",
+    "TELEGRAM_SECRET_TOKEN": "tg-secret",
+    "TELEGRAM_API_BASE_URL": "http://127.0.0.1:8081",
+    "WECHAT_TOKEN": "wx-token",
+    "WECHAT_APP_ID": "wx1234567890abcdef",
+    "WECHAT_APP_SECRET": "wx-secret",
+    "WECHAT_API_BASE_URL": "http://127.0.0.1:8081",
+}
+
+
+def test_channels_without_settings_stay_off(tmp_path):
+    from bot.supervisor import channel_lines, credentials_file
+
+    config = yaml.safe_load(credentials_file({"HOTLINE_VAR_DIR": str(tmp_path)}).read_text())
+    assert set(config) == {"rest", "socketio"}
+    assert "未开启：Telegram、微信" in "\n".join(channel_lines({}))
+
+
+def test_configured_channels_are_switched_on_and_named(tmp_path):
+    from bot.supervisor import channel_lines, credentials_file
+
+    env = {"HOTLINE_VAR_DIR": str(tmp_path), "RASA_PORT": "5005", **CHANNEL_ENV}
+    config = yaml.safe_load(credentials_file(env).read_text())
+    assert "connectors.telegram.TelegramInput" in config and "connectors.wechat.WeChatInput" in config
+    text = "\n".join(channel_lines(env))
+    assert "http://127.0.0.1:5005/webhooks/telegram/webhook" in text
+    assert "http://127.0.0.1:5005/webhooks/wechat/webhook（明文模式）" in text and "未开启" not in text
+
+
+@pytest.mark.parametrize(
+    "env",
+    [{"TELEGRAM_TOKEN": "123456:abc"}, {"WECHAT_TOKEN": "wx-token"}],
+    ids=["telegram-webhook-without-secret", "wechat-without-app-secret"],
+)
+def test_a_half_configured_channel_stops_the_start_with_a_chinese_message(tmp_path, env):
+    from bot.supervisor import credentials_file
+
+    with pytest.raises(SystemExit) as stopped:
+        credentials_file({"HOTLINE_VAR_DIR": str(tmp_path), **env})
+    assert "未设置" in str(stopped.value) or "缺少" in str(stopped.value)

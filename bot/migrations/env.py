@@ -7,7 +7,8 @@ import os
 from alembic import context
 from sqlalchemy import create_engine
 
-import bot.accounts.models  # noqa: F401  (registers the account tables on Base.metadata)
+import bot.accounts.models
+import bot.notify.models  # noqa: F401  (and the push outbox)
 from bot.ticketing.models import Base
 
 config = context.config

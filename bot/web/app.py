@@ -11,6 +11,7 @@ from aiohttp import web
 from bot.accounts.service import AccountService
 from bot.citypack import CityPack, load_city_pack
 from bot.clock import Clock, system_clock
+from bot.notify.pusher import notifier_context
 from bot.settings import Settings
 from bot.ticketing.db import create_schema, make_engine
 from bot.ticketing.scheduler import DeadlineScheduler
@@ -52,6 +53,7 @@ def init_app(settings: Settings, clock: Clock = system_clock, pack: CityPack | N
         await engine.dispose()
 
     app.cleanup_ctx.append(resources)
+    app.cleanup_ctx.append(notifier_context(settings.notify_interval_seconds))
     app.router.add_get("/health", health)
     app.router.add_get("/", home)
     app.add_routes(api.routes)

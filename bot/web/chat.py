@@ -75,6 +75,37 @@ async def relay(request: web.Request) -> web.Response:
     return response
 
 
+@routes.get("/chat/api/updates")
+async def updates(request: web.Request) -> web.Response:
+    """Progress pushed to this browser's conversation since the last poll (bot/notify)."""
+    from sqlalchemy import select, update
+
+    from bot.notify.models import WebChatMessage
+    from bot.web.keys import TICKETS
+
+    session = _session_of(request)
+    if session is None:
+        return _reply([])
+    tickets = request.app[TICKETS]
+    async with tickets.sessions.begin() as db:
+        rows = list(
+            (
+                await db.execute(
+                    select(WebChatMessage)
+                    .where(WebChatMessage.sender_id == f"web:{session}", WebChatMessage.fetched_at.is_(None))
+                    .order_by(WebChatMessage.id)
+                )
+            ).scalars()
+        )
+        if rows:
+            await db.execute(
+                update(WebChatMessage)
+                .where(WebChatMessage.id.in_([r.id for r in rows]))
+                .values(fetched_at=tickets.clock())
+            )
+    return _reply([json.loads(r.payload) for r in rows])
+
+
 async def _ask_rasa(request: web.Request, sender: str, message: str) -> List[Dict[str, Any]]:
     url = f"{request.app[SETTINGS].rasa_url}/webhooks/rest/webhook"
     try:

@@ -84,6 +84,7 @@ def ticket_json(
 
 def event_json(event: TicketEvent, staff: bool, clear: bool) -> Dict[str, Any]:
     return {
+        "id": event.id,
         "at": _iso(event.at),
         "action": event.action,
         "from_status": event.from_status,

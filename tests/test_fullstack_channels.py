@@ -5,13 +5,14 @@ question arrive in the Telegram chat."""
 
 from __future__ import annotations
 
-import asyncio
 import json
 import re
+import subprocess
+import sys
 import time
 import urllib.error
 import urllib.request
-from datetime import datetime, timezone
+from pathlib import Path
 from typing import Any, Dict, List
 
 import pytest
@@ -109,22 +110,25 @@ def test_a_wechat_message_is_answered_in_chinese_and_a_forgery_is_refused(stack)
 
 
 def _resolve_latest_ticket(stack: Stack) -> str:
-    from bot.citypack import load_city_pack
-    from bot.ticketing.db import make_engine
-    from bot.ticketing.service import TicketService
-    from tests.notify.events import record_event
-
-    async def resolve() -> str:
-        engine = make_engine(f"sqlite:///{stack.var / 'hotline.sqlite3'}")
-        service = TicketService(engine, load_city_pack())
-        [ticket] = await service.list_for_sender(f"tg:{CHAT}", limit=1)
-        await record_event(
-            service, ticket.number, "resolve", "resolved", "已清理占道车辆并设置隔离桩", datetime.now(timezone.utc)
-        )
-        await engine.dispose()
-        return str(ticket.number)
-
-    return asyncio.run(resolve())
+    """The responsible department signs and resolves the resident's ticket through the workflow API,
+    with a department token made by `hotline token create`, as its staff's workbench does."""
+    linkage = f"http://127.0.0.1:{stack.env['HOTLINE_PORT']}"
+    service = {"Authorization": f"Bearer {stack.env['HOTLINE_SERVICE_TOKEN']}"}
+    request = urllib.request.Request(f"{linkage}/api/v1/tickets?sender_id=tg:{CHAT}", headers=service)
+    with urllib.request.urlopen(request, timeout=30) as response:
+        ticket = json.loads(response.read())["tickets"][0]
+    made = subprocess.run(
+        [str(Path(sys.executable).parent / "hotline"), "token", "create", "--role", "department",
+         "--department", ticket["department"]["code"]],
+        env={**stack.env, "DATABASE_URL": f"sqlite:///{stack.var / 'hotline.sqlite3'}"},
+        capture_output=True, text=True, check=True, timeout=60,
+    )  # fmt: skip
+    department = {"Authorization": f"Bearer {made.stdout.split()[-1]}"}
+    url = f"{linkage}/api/v1/tickets/{ticket['number']}/transitions"
+    assert _post(url, {"action": "sign"}, department)[0] == 200
+    status, resolved = _post(url, {"action": "resolve", "note": "已清理占道车辆并设置隔离桩"}, department)
+    assert status == 200 and resolved["status"] == "resolved"
+    return str(ticket["number"])
 
 
 def _wait_for_chat(stack: Stack, count: int, seconds: float = 30) -> List[Dict[str, Any]]:
@@ -137,13 +141,14 @@ def _wait_for_chat(stack: Stack, count: int, seconds: float = 30) -> List[Dict[s
 def test_a_resolved_ticket_reaches_the_telegram_chat_with_the_rating_question(stack):
     before = len(_chat(stack))
     number = _resolve_latest_ticket(stack)
-    chat = _wait_for_chat(stack, before + 1)
-    [update] = chat[before:]
-    assert number in update["text"] and "已办结" in update["text"] and "已清理占道车辆" in update["text"]
-    [row] = update["reply_markup"]["inline_keyboard"]
+    chat = _wait_for_chat(stack, before + 2)
+    signed, resolved = chat[before:]  # each public step once, in order
+    assert number in signed["text"] and "签收" in signed["text"]
+    assert number in resolved["text"] and "已办结" in resolved["text"] and "已清理占道车辆" in resolved["text"]
+    [row] = resolved["reply_markup"]["inline_keyboard"]
     assert [b["callback_data"] for b in row] == [f'/rate{{"rating": {n}}}' for n in range(1, 6)]
     time.sleep(3)
-    assert len(_chat(stack)) == before + 1  # pushed once
+    assert len(_chat(stack)) == before + 2  # pushed once
 
 
 def test_a_low_rating_reopens_the_ticket_and_the_resident_is_told(stack):

@@ -43,6 +43,11 @@ class Settings:
     session_secret: str = ""
     max_body_bytes: int = 64 * 1024
     scheduler_seconds: float = 60.0  # how often deadlines are checked (预警/督办); 0 turns it off
+    # The Rasa model behind the operator console's suggestions, loaded once at start-up; None: no suggestions.
+    suggest_model: Path | None = None
+    telegram_token: str = ""
+    telegram_api_base_url: str = "https://api.telegram.org"
+    digest_telegram_chat_id: str = ""  # where `hotline digest --send` posts the officials' daily digest
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -59,6 +64,10 @@ class Settings:
             port=int(env.get("HOTLINE_PORT", "8000")),
             session_secret=env.get("HOTLINE_SESSION_SECRET", "") or token,
             scheduler_seconds=_seconds(env.get("HOTLINE_SCHEDULER_SECONDS", "60")),
+            suggest_model=_suggest_model(env),
+            telegram_token=env.get("TELEGRAM_TOKEN", ""),
+            telegram_api_base_url=env.get("TELEGRAM_API_BASE_URL") or "https://api.telegram.org",
+            digest_telegram_chat_id=env.get("DIGEST_TELEGRAM_CHAT_ID", ""),
         )
 
 
@@ -70,3 +79,12 @@ def _seconds(text: str) -> float:
     if value < 0:
         raise SystemExit("HOTLINE_SCHEDULER_SECONDS 不能为负数")
     return value
+
+
+def _suggest_model(env: Mapping[str, str]) -> Path | None:
+    """HOTLINE_SUGGEST_MODEL (a path, or `off`); by default the model `make train` writes, when it exists."""
+    value = env.get("HOTLINE_SUGGEST_MODEL", "")
+    if value.lower() in ("off", "0", "false", "no"):
+        return None
+    path = Path(value) if value else ROOT / "models" / "hotline.tar.gz"
+    return path if path.exists() else None

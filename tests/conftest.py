@@ -13,7 +13,6 @@ from aiohttp.test_utils import TestClient, TestServer
 from sqlalchemy import text
 
 import bot.accounts.models  # noqa: F401  (account tables are dropped with the rest)
-import bot.knowledge.models  # noqa: F401  (so is the knowledge base)
 from bot.citypack import DEFAULT_PACK, CityPack, load_city_pack
 from bot.settings import Settings
 from bot.ticketing.db import create_schema, make_engine

@@ -81,6 +81,12 @@ async def _run(model: Path, requests: int, url: str, export_rows: int) -> Dict[s
                 await app[ACCOUNTS].add_user("bench-official", "official", "bench-pass-0001")
                 session = await app[ACCOUNTS].login("bench-official", "bench-pass-0001")
                 cookies = {"hotline_session": session.session_secret}
+                for name, path in (("dashboard_page", "/dashboard"), ("summary_api", "/api/v1/reports/summary")):
+                    started = time.perf_counter()
+                    async with http.get(f"{base}{path}", cookies=cookies) as r:
+                        await r.read()
+                        assert r.status == 200, r.status
+                    figures[f"{name}_seconds"] = time.perf_counter() - started
                 for kind in ("csv", "xlsx"):
                     started = time.perf_counter()
                     async with http.get(f"{base}/dashboard/export.{kind}?status=all", cookies=cookies) as r:

@@ -18,6 +18,7 @@ from typing import Dict, List
 
 import aiohttp
 from aiohttp import web
+from sqlalchemy.engine import make_url
 
 from bot.bench_linkage import _bulk_seed, _p95, _reset
 from bot.citypack import DEFAULT_PACK
@@ -100,6 +101,10 @@ async def _run(model: Path, requests: int, url: str, export_rows: int) -> Dict[s
 
 
 def run_benchmark(model: Path, requests: int, database_url: str | None, export_rows: int = 0) -> int:
+    name = make_url(database_url).database or "" if database_url else "bench"
+    if "test" not in name and "bench" not in name:
+        print(f"拒绝运行：数据库 {name!r} 的名字里没有 test 或 bench（基准测试会清空工单表）")
+        return 2
     with tempfile.TemporaryDirectory() as folder:
         url = database_url or f"sqlite:///{folder}/bench.sqlite3"
         figures = asyncio.run(_run(model, requests, url, export_rows))

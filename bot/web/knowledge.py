@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from html import escape
 
 from aiohttp import web
@@ -86,6 +87,21 @@ async def _list_page(
         f"{_form(request, login)}<h2>全部知识（{len(articles)}）</h2>{rows}"
     )
     return _html("知识库", body, login, status)
+
+
+@routes.get("/api/v1/knowledge")
+async def search_api(request: web.Request) -> web.Response:
+    """Answers for an inquiry, best first (any staff or service token: the bot may use it too)."""
+    query = request.query.get("q", "")[:2000]
+    category = request.query.get("category") or None
+    hits = request.app[KNOWLEDGE].search(query, limit=5, category=category) if query.strip() else []
+    body = {
+        "articles": [
+            {"id": h.id, "kind": h.kind, "kind_name": KIND_LABELS[h.kind], "title": h.title, "answer": h.answer}
+            for h in hits
+        ]
+    }
+    return web.json_response(body, dumps=lambda o: json.dumps(o, ensure_ascii=False))
 
 
 @routes.get("/knowledge")

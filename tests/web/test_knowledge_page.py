@@ -49,3 +49,15 @@ async def test_bad_answers_are_refused_in_chinese_and_others_may_not_edit(client
     await log_in(client, "op02", "operator")
     page = await client.get("/knowledge")
     assert page.status == 403 and re.search("只有管理员", await page.text())
+
+
+async def test_the_bot_and_staff_search_the_knowledge_base_over_the_api(client, auth):
+    response = await client.get("/api/v1/knowledge", params={"q": "请问公积金怎么提取"}, headers=auth)
+    assert response.status == 200
+    articles = (await response.json())["articles"]
+    assert articles[0]["title"] == "公积金提取需要什么材料" and articles[0]["kind_name"] == "办事指南"
+    empty = await client.get("/api/v1/knowledge", params={"q": ""}, headers=auth)
+    assert (await empty.json())["articles"] == []
+    assert (await client.get("/api/v1/knowledge", params={"q": "公积金"})).status == 401
+    spec = await (await client.get("/api/v1/openapi.json")).json()
+    assert {"/suggest", "/knowledge", "/reports/summary", "/reports/overdue", "/reports/hotspots"} <= set(spec["paths"])

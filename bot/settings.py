@@ -45,9 +45,6 @@ class Settings:
     scheduler_seconds: float = 60.0  # how often deadlines are checked (预警/督办); 0 turns it off
     # The Rasa model behind the operator console's suggestions, loaded once at start-up; None: no suggestions.
     suggest_model: Path | None = None
-    telegram_token: str = ""
-    telegram_api_base_url: str = "https://api.telegram.org"
-    digest_telegram_chat_id: str = ""  # where `hotline digest --send` posts the officials' daily digest
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -65,9 +62,6 @@ class Settings:
             session_secret=env.get("HOTLINE_SESSION_SECRET", "") or token,
             scheduler_seconds=_seconds(env.get("HOTLINE_SCHEDULER_SECONDS", "60")),
             suggest_model=_suggest_model(env),
-            telegram_token=env.get("TELEGRAM_TOKEN", ""),
-            telegram_api_base_url=env.get("TELEGRAM_API_BASE_URL") or "https://api.telegram.org",
-            digest_telegram_chat_id=env.get("DIGEST_TELEGRAM_CHAT_ID", ""),
         )
 
 

@@ -89,12 +89,23 @@ button.small{width:auto;padding:4px 10px;margin:4px 4px 0 0;font-size:14px}
 CONSOLE_JS = Path(__file__).with_name("static") / "console.js"
 
 
-def _console_body(request: web.Request, login: Login, message: str = "", error: str = "") -> str:
+def _console_body(
+    request: web.Request, login: Login, message: str = "", error: str = "", kept: Dict[str, str] | None = None
+) -> str:
+    """The page; `kept` refills the ticket form after a refused submission, so nothing typed is lost."""
     pack = request.app[PACK]
+    v = {key: escape(value) for key, value in (kept or {}).items()}
+
+    def chosen(field: str, code: str) -> str:
+        return " selected" if v.get(field) == code else ""
+
     categories = "".join(
-        f'<option value="{c.code}">{escape(c.name)}</option>' for c in pack.taxonomy.categories.values()
+        f'<option value="{c.code}"{chosen("category", c.code)}>{escape(c.name)}</option>'
+        for c in pack.taxonomy.categories.values()
     )
-    appeals = "".join(f'<option value="{code}">{name}</option>' for code, name in APPEAL_TYPES.items())
+    appeals = "".join(
+        f'<option value="{code}"{chosen("appeal_type", code)}>{name}</option>' for code, name in APPEAL_TYPES.items()
+    )
     off = (
         ""
         if SUGGESTER in request.app
@@ -116,17 +127,21 @@ def _console_body(request: web.Request, login: Login, message: str = "", error: 
         '<dt>车牌</dt><dd id="plate"></dd><dt>建议派往</dt><dd id="department"></dd></dl>'
         '<h2>参考话术</h2><div id="replies"></div><h2>附近同类在办工单</h2><div id="similar"></div>'
         '<h2>知识库</h2><div id="knowledge"></div></section></div>'
-        f'<form method="post" action="/console/tickets" class="card" id="ticket-form" hidden>'
+        f'<form method="post" action="/console/tickets" class="card" id="ticket-form"{"" if kept else " hidden"}>'
         f'<h2>新建工单（可修改）</h2><input type="hidden" name="csrf_token" value="{escape(login.csrf_token)}">'
-        f'<input type="hidden" name="nonce" value="{secrets.token_hex(12)}">'
-        '<input type="hidden" name="category_confidence" value="0"><input type="hidden" name="suggested_category">'
+        f'<input type="hidden" name="nonce" value="{v.get("nonce") or secrets.token_hex(12)}">'
+        f'<input type="hidden" name="category_confidence" value="{v.get("category_confidence", "0")}">'
+        f'<input type="hidden" name="suggested_category" value="{v.get("suggested_category", "")}">'
         '<label for="t-description">诉求内容</label>'
-        '<textarea id="t-description" name="description" required></textarea>'
-        '<label for="t-address">地址</label><input id="t-address" name="address" required>'
+        f'<textarea id="t-description" name="description" required>{v.get("description", "")}</textarea>'
+        '<label for="t-address">地址</label>'
+        f'<input id="t-address" name="address" required value="{v.get("address", "")}">'
         f'<label for="t-category">事项类别</label><select id="t-category" name="category">{categories}</select>'
         f'<label for="t-appeal_type">诉求类型</label><select id="t-appeal_type" name="appeal_type">{appeals}</select>'
-        '<label for="t-contact_phone">联系电话</label><input id="t-contact_phone" name="contact_phone" inputmode="tel">'
-        '<label for="t-occurred_at">发生时间</label><input id="t-occurred_at" name="occurred_at">'
+        f'<label for="t-contact_phone">联系电话</label><input id="t-contact_phone" name="contact_phone" '
+        f'inputmode="tel" value="{v.get("contact_phone", "")}">'
+        f'<label for="t-occurred_at">发生时间</label><input id="t-occurred_at" name="occurred_at" '
+        f'value="{v.get("occurred_at", "")}">'
         '<button type="submit">确认建单并派发</button></form>'
         f'<form method="post" action="/console/attach" id="attach-form" hidden>'
         f'<input type="hidden" name="csrf_token" value="{escape(login.csrf_token)}">'
@@ -139,9 +154,16 @@ def _appeal_names_js() -> str:
     return f"<script>const NAMES = {json.dumps(APPEAL_TYPES, ensure_ascii=False)};</script>"
 
 
-def _page(request: web.Request, login: Login, message: str = "", error: str = "", status: int = 200) -> web.Response:
+def _page(
+    request: web.Request,
+    login: Login,
+    message: str = "",
+    error: str = "",
+    status: int = 200,
+    kept: Dict[str, str] | None = None,
+) -> web.Response:
     head = f'<meta name="csrf-token" content="{escape(login.csrf_token)}">{_appeal_names_js()}'
-    return _html("来电辅助", head + _console_body(request, login, message, error), login, status)
+    return _html("来电辅助", head + _console_body(request, login, message, error, kept), login, status)
 
 
 def _forbidden(login: Login, what: str) -> web.Response:
@@ -206,7 +228,8 @@ async def create_from_console(request: web.Request) -> web.Response:
     try:
         ticket, _created = await request.app[TICKETS].create(_new_ticket(values))
     except HotlineError as exc:
-        return _page(request, login, error=exc.message, status=exc.status)
+        kept = {key: value for key, value in values.items() if key != "csrf_token"}
+        return _page(request, login, error=exc.message, status=exc.status, kept=kept)
     raise web.HTTPSeeOther(f"/console?created={ticket.number}")
 
 

@@ -97,3 +97,29 @@ async def test_only_the_hotline_centre_gets_suggestions(suggest_client):
 async def test_without_a_model_the_service_runs_and_says_suggestions_are_off(client):
     response = await suggest(client, VENDOR, await bearer(client, "operator"))
     assert response.status == 503 and "未加载语言模型" in (await response.json())["error"]
+
+
+async def test_a_refused_ticket_form_comes_back_filled_with_what_the_operator_typed(client):
+    from tests.web.staff import log_in
+
+    csrf = await log_in(client, "op05", "operator", next_path="/console")
+    form = {
+        "csrf_token": csrf,
+        "nonce": "abcdef0123456789",
+        "description": "宝山北路56号烧烤摊占道经营",
+        "address": "宝山北路56号",
+        "category": "street_vendor",
+        "appeal_type": "complaint",
+        "contact_phone": "12345",
+    }
+    response = await client.post("/console/tickets", data=form)
+    page = await response.text()
+    assert response.status == 422 and "联系电话格式不正确" in page
+    assert 'id="ticket-form"' in page and 'id="ticket-form" hidden' not in page
+    assert '<option value="street_vendor" selected>' in page and 'value="宝山北路56号"' in page
+    assert "宝山北路56号烧烤摊占道经营</textarea>" in page
+    form["contact_phone"] = "13985012345"
+    done = await client.post("/console/tickets", data=form, allow_redirects=False)
+    assert done.status == 303 and done.headers["Location"].startswith("/console?created=")
+    again = await client.post("/console/tickets", data=form, allow_redirects=False)  # a double click
+    assert again.headers["Location"] == done.headers["Location"]

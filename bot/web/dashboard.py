@@ -329,10 +329,13 @@ async def export_csv(request: web.Request) -> web.StreamResponse:
         }
     )
     await response.prepare(request)
-    await response.write(csv_chunk([], header=True))
-    async for chunk in reports.rows(filters, COLUMNS):
-        await response.write(csv_chunk([masked_row(row, pack, now) for row in chunk]))
-    await response.write_eof()
+    try:
+        await response.write(csv_chunk([], header=True))
+        async for chunk in reports.rows(filters, COLUMNS):
+            await response.write(csv_chunk([masked_row(row, pack, now) for row in chunk]))
+        await response.write_eof()
+    except ConnectionResetError:  # the official closed the download: stop reading the database
+        pass
     return response
 
 
@@ -363,10 +366,13 @@ async def export_excel(request: web.Request) -> web.StreamResponse:
             }
         )
         await response.prepare(request)
-        with open(path, "rb") as source:
-            while block := source.read(256 * 1024):
-                await response.write(block)
-        await response.write_eof()
+        try:
+            with open(path, "rb") as source:
+                while block := source.read(256 * 1024):
+                    await response.write(block)
+            await response.write_eof()
+        except ConnectionResetError:
+            pass
         return response
     finally:
         os.unlink(path)

@@ -198,3 +198,20 @@ async def test_a_large_export_streams_every_row(client, database_url):
     assert response.status == 200 and response.headers.get("Transfer-Encoding") == "chunked"
     lines = (await response.read()).decode("utf-8-sig").splitlines()
     assert len(lines) == 6001
+
+
+async def test_odd_paging_and_sorting_never_break_the_page(client, clock):
+    _a, _b, c, _d = await overdue_scene(client, clock)
+    await log_in(client, "leader06", "official")
+    for query in ("page=abc", "page=-3", "page=99999", "sort=accepted_at&order=desc", "status=all&sort=escalations"):
+        response = await client.get(f"/dashboard?{query}")
+        assert response.status == 200, query
+    bad_sort = await client.get("/dashboard?sort=password")
+    assert bad_sort.status == 400 and "不支持" in await bad_sort.text()
+    officials = await bearer(client, "official")
+    bad_limit = await client.get("/api/v1/reports/overdue?limit=lots", headers=officials)
+    assert bad_limit.status == 400 and "整数" in (await bad_limit.json())["error"]
+    by_category = await client.get("/api/v1/reports/overdue?sort=category&order=desc", headers=officials)
+    found = (await by_category.json())["tickets"]
+    assert [t["category"] for t in found] == ["illegal_parking", "fire_lane_blocked", "fire_lane_blocked"]
+    assert found[0]["number"] == c.number

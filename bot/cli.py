@@ -179,6 +179,56 @@ def cmd_bench_linkage(args: argparse.Namespace) -> int:
     return run_benchmark(args.database_url or _database_url(), args.tickets, args.create)
 
 
+def cmd_digest(args: argparse.Namespace) -> int:
+    """Print the officials' daily digest; with --send also post it to DIGEST_TELEGRAM_CHAT_ID."""
+    import os
+
+    from bot.reporting.digest import daily_digest, send_telegram
+
+    load_env()
+    env = os.environ
+    token, chat = env.get("TELEGRAM_TOKEN", ""), env.get("DIGEST_TELEGRAM_CHAT_ID", "")
+    if args.send and not (token and chat):
+        print("要推送简报，请先设置 TELEGRAM_TOKEN 和 DIGEST_TELEGRAM_CHAT_ID", file=sys.stderr)
+        return 2
+
+    async def run() -> str:
+        from bot.citypack import DEFAULT_PACK, load_city_pack
+        from bot.reporting.hotspots import load_policy
+        from bot.reporting.service import Reports
+        from bot.ticketing.db import create_schema, make_engine
+        from bot.ticketing.service import TicketService
+
+        engine = make_engine(_database_url())
+        try:
+            await create_schema(engine)
+            folder = Path(env.get("HOTLINE_CITY_PACK", str(DEFAULT_PACK)))
+            pack = load_city_pack(folder)
+            reports = Reports(TicketService(engine, pack), load_policy(folder / "reporting.yml", pack.taxonomy.codes()))
+            text = await daily_digest(reports)
+            if args.send:
+                base = env.get("TELEGRAM_API_BASE_URL") or "https://api.telegram.org"
+                await send_telegram(text, token, chat, base)
+            return text
+        finally:
+            await engine.dispose()
+
+    try:
+        print(asyncio.run(run()))
+    except Exception as exc:  # a network or Telegram error: say so plainly, the digest text is not lost
+        print(f"简报推送失败：{type(exc).__name__}: {exc}", file=sys.stderr)
+        return 1
+    if args.send:
+        print(f"已推送到 Telegram 会话 {chat}", file=sys.stderr)
+    return 0
+
+
+def cmd_bench_suggest(args: argparse.Namespace) -> int:
+    from bot.bench_suggest import run_benchmark
+
+    return run_benchmark(_model_or_exit(args.model), args.requests, args.database_url, args.export_rows)
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     from bot.supervisor import run_all
 
@@ -232,6 +282,17 @@ def main(argv: List[str] | None = None) -> int:
     bench.add_argument("--tickets", type=int, default=100_000, help="批量写入的工单数")
     bench.add_argument("--create", type=int, default=500, help="逐张新建测速的工单数")
     bench.set_defaults(func=cmd_bench_linkage)
+    digest = commands.add_parser("digest", help="领导每日简报：新受理、办结、超期、热点")
+    digest.add_argument(
+        "--send", action="store_true", help="同时推送到 DIGEST_TELEGRAM_CHAT_ID（经 TELEGRAM_API_BASE_URL）"
+    )
+    digest.set_defaults(func=cmd_digest)
+    bench_suggest = commands.add_parser("bench-suggest", help="来电辅助 /api/v1/suggest 的延迟（p50/p95）")
+    bench_suggest.add_argument("--model", help="模型文件（默认 models/ 下最新的）")
+    bench_suggest.add_argument("--requests", type=int, default=200, help="请求次数")
+    bench_suggest.add_argument("--database-url", help="默认用临时 SQLite 库（会写入演示工单）")
+    bench_suggest.add_argument("--export-rows", type=int, default=0, help="另外写入 N 张工单并测导出 CSV/Excel 的用时")
+    bench_suggest.set_defaults(func=cmd_bench_suggest)
     args = parser.parse_args(argv)
     return int(args.func(args) or 0)
 

@@ -45,6 +45,8 @@ class Settings:
     scheduler_seconds: float = 60.0  # how often deadlines are checked (预警/督办); 0 turns it off
     rasa_token: str = ""  # for pushing progress to residents (bot/notify); empty → no pushes
     notify_interval_seconds: float = 3.0
+    # The Rasa model behind the operator console's suggestions, loaded once at start-up; None: no suggestions.
+    suggest_model: Path | None = None
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -63,6 +65,7 @@ class Settings:
             scheduler_seconds=_seconds(env.get("HOTLINE_SCHEDULER_SECONDS", "60")),
             rasa_token=env.get("RASA_TOKEN", ""),
             notify_interval_seconds=float(env.get("NOTIFY_INTERVAL_SECONDS", "3")),
+            suggest_model=_suggest_model(env),
         )
 
 
@@ -74,3 +77,12 @@ def _seconds(text: str) -> float:
     if value < 0:
         raise SystemExit("HOTLINE_SCHEDULER_SECONDS 不能为负数")
     return value
+
+
+def _suggest_model(env: Mapping[str, str]) -> Path | None:
+    """HOTLINE_SUGGEST_MODEL (a path, or `off`); by default the model `make train` writes, when it exists."""
+    value = env.get("HOTLINE_SUGGEST_MODEL", "")
+    if value.lower() in ("off", "0", "false", "no"):
+        return None
+    path = Path(value) if value else ROOT / "models" / "hotline.tar.gz"
+    return path if path.exists() else None

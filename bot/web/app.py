@@ -3,21 +3,29 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from typing import AsyncIterator
 
 import aiohttp
 from aiohttp import web
 
+import bot.knowledge.models  # noqa: F401  (the knowledge table belongs to the schema)
 from bot.accounts.service import AccountService
 from bot.citypack import CityPack, load_city_pack
+from bot.classify import Classifier
 from bot.clock import Clock, system_clock
+from bot.knowledge.service import KnowledgeBase
 from bot.notify.pusher import notifier_context
+from bot.reporting.hotspots import load_policy
+from bot.reporting.service import Reports
 from bot.settings import Settings
+from bot.suggestions.replies import load_replies
+from bot.suggestions.service import Suggester
 from bot.ticketing.db import create_schema, make_engine
 from bot.ticketing.scheduler import DeadlineScheduler
 from bot.ticketing.service import TicketService
-from bot.web import api, chat, open311, workbench
-from bot.web.keys import ACCOUNTS, HTTP, PACK, SCHEDULER, SETTINGS, TICKETS
+from bot.web import api, chat, console, dashboard, knowledge, open311, workbench
+from bot.web.keys import ACCOUNTS, HTTP, KNOWLEDGE, PACK, REPORTS, SCHEDULER, SETTINGS, SUGGESTER, TICKETS
 from bot.web.middleware import authenticate, errors
 
 
@@ -29,8 +37,28 @@ async def home(request: web.Request) -> web.Response:
     raise web.HTTPFound("/chat")
 
 
-def init_app(settings: Settings, clock: Clock = system_clock, pack: CityPack | None = None) -> web.Application:
-    """Build the app; the database, HTTP client and deadline scheduler start on start-up and stop on cleanup."""
+log = logging.getLogger(__name__)
+
+
+async def _load_classifier(settings: Settings, pack: CityPack) -> Classifier | None:
+    """The Rasa model for suggestions, loaded once (in a thread: it takes seconds), when configured."""
+    model = settings.suggest_model
+    if model is None or not model.exists():
+        log.info("no NLU model configured or found: the operator console runs without suggestions")
+        return None
+    return await asyncio.get_running_loop().run_in_executor(None, Classifier, model, pack)
+
+
+def init_app(
+    settings: Settings,
+    clock: Clock = system_clock,
+    pack: CityPack | None = None,
+    classifier: Classifier | None = None,
+) -> web.Application:
+    """Build the app; the database, HTTP client, deadline scheduler and NLU model start on start-up.
+
+    `classifier` lets tests share one loaded model between apps; otherwise `settings.suggest_model` is loaded.
+    """
     app = web.Application(middlewares=[errors, authenticate], client_max_size=settings.max_body_bytes)
     app[SETTINGS] = settings
     app[PACK] = pack or load_city_pack(settings.city_pack)
@@ -43,6 +71,14 @@ def init_app(settings: Settings, clock: Clock = system_clock, pack: CityPack | N
         app[TICKETS] = service
         app[ACCOUNTS] = AccountService(engine, app[PACK], clock)
         app[SCHEDULER] = DeadlineScheduler(service, settings.scheduler_seconds)
+        folder = settings.city_pack
+        app[KNOWLEDGE] = KnowledgeBase(engine, clock)
+        await app[KNOWLEDGE].seed(folder / "knowledge.yml")
+        await app[KNOWLEDGE].reload()
+        app[REPORTS] = Reports(service, load_policy(folder / "reporting.yml", app[PACK].taxonomy.codes()))
+        reader = classifier or await _load_classifier(settings, app[PACK])
+        if reader is not None:
+            app[SUGGESTER] = Suggester(reader, app[PACK], service, app[KNOWLEDGE], load_replies(folder / "replies.yml"))
         task = asyncio.create_task(app[SCHEDULER].run_forever()) if settings.scheduler_seconds > 0 else None
         async with aiohttp.ClientSession() as http:
             app[HTTP] = http
@@ -60,4 +96,7 @@ def init_app(settings: Settings, clock: Clock = system_clock, pack: CityPack | N
     app.add_routes(open311.routes)
     app.add_routes(chat.routes)
     app.add_routes(workbench.routes)
+    app.add_routes(console.routes)
+    app.add_routes(dashboard.routes)
+    app.add_routes(knowledge.routes)
     return app

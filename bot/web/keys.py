@@ -7,7 +7,10 @@ from aiohttp import web
 
 from bot.accounts.service import AccountService
 from bot.citypack import CityPack
+from bot.knowledge.service import KnowledgeBase
+from bot.reporting.service import Reports
 from bot.settings import Settings
+from bot.suggestions.service import Suggester
 from bot.ticketing.scheduler import DeadlineScheduler
 from bot.ticketing.service import TicketService
 
@@ -17,3 +20,6 @@ TICKETS = web.AppKey("tickets", TicketService)
 ACCOUNTS = web.AppKey("accounts", AccountService)
 HTTP = web.AppKey("http", aiohttp.ClientSession)
 SCHEDULER = web.AppKey("scheduler", DeadlineScheduler)
+KNOWLEDGE = web.AppKey("knowledge", KnowledgeBase)
+REPORTS = web.AppKey("reports", Reports)
+SUGGESTER = web.AppKey("suggester", Suggester)  # present only when a model was loaded

@@ -18,6 +18,7 @@ def _responses(ok: Any, *codes: int) -> Dict[str, Any]:
         404: "未找到（或不属于本单位）",
         409: "当前状态不允许，或已被他人处理",
         422: "输入有误",
+        503: "智能建议未启用（服务未加载语言模型）",
     }
     result: Dict[str, Any] = {"200": {"description": "OK", "content": {"application/json": {"schema": ok}}}}
     for code in codes:
@@ -36,6 +37,15 @@ def _query(name: str, description: str, schema: Dict[str, Any] | None = None) ->
 
 
 def document() -> Dict[str, Any]:
+    report_filters = [
+        _query("department", "承办单位代码，可重复或逗号分隔"),
+        _query("community", "社区代码，可多个"),
+        _query("category", "事项类别代码，可多个"),
+        _query("status", "状态，可多个；all 为全部；默认全部未办结"),
+        _query("overdue", "true / false"),
+        _query("from", "受理日期起（YYYY-MM-DD）", {"type": "string", "format": "date"}),
+        _query("to", "受理日期止（YYYY-MM-DD）", {"type": "string", "format": "date"}),
+    ]
     number = {
         "name": "number",
         "in": "path",
@@ -91,6 +101,44 @@ def document() -> Dict[str, Any]:
                 }
             },
             "/departments": {"get": {"summary": "承办单位", "responses": _responses({"type": "object"}, 401)}},
+            "/suggest": {
+                "post": {
+                    "summary": "来电辅助建议（热线中心）：诉求类型、类别、实体、地址、承办单位、重复件、知识库、话术",
+                    "requestBody": {
+                        "content": {
+                            "application/json": {
+                                "schema": {
+                                    "type": "object",
+                                    "required": ["text"],
+                                    "properties": {"text": {"type": "string", "maxLength": 20000}},
+                                }
+                            }
+                        }
+                    },
+                    "responses": _responses({"type": "object"}, 401, 403, 422, 503),
+                }
+            },
+            "/knowledge": {
+                "get": {
+                    "summary": "知识库检索（办事指南、政策咨询）",
+                    "parameters": [_query("q", "来电或留言原文"), _query("category", "事项类别代码（加权）")],
+                    "responses": _responses({"type": "object"}, 401),
+                }
+            },
+            **{
+                f"/reports/{name}": {
+                    "get": {
+                        "summary": summary,
+                        "parameters": report_filters,
+                        "responses": _responses({"type": "object"}, 401, 403, 422),
+                    }
+                }
+                for name, summary in (
+                    ("summary", "统计（领导）：各状态数量、超期、各单位按期办结率、签收/办结用时、满意度"),
+                    ("overdue", "超期工单（领导），可按筛选条件"),
+                    ("hotspots", "热点（领导）：7 天内同一社区同类诉求 ≥ 5 件"),
+                )
+            },
         },
         "components": {
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},

@@ -11,11 +11,11 @@ from __future__ import annotations
 import hmac
 from datetime import datetime
 from html import escape
-from typing import Any, Dict, List
+from typing import Any, Dict, List, Tuple
 
 from aiohttp import web
 
-from bot.accounts.roles import Principal
+from bot.accounts.roles import Principal, Role
 from bot.accounts.service import SESSION_HOURS, Login
 from bot.clock import format_local
 from bot.errors import HotlineError
@@ -28,6 +28,8 @@ from bot.web.keys import ACCOUNTS, PACK, TICKETS
 from bot.web.middleware import LOGIN, SESSION_COOKIE
 
 routes = web.RouteTableDef()
+STAFF_PAGES = ("/workbench", "/console", "/dashboard", "/knowledge")
+DASHBOARD_ROLES = (Role.admin, Role.official, Role.operator)  # who sees every unresolved case (领导看板)
 
 _CSS = """
 *{box-sizing:border-box}body{margin:0;font:16px/1.5 system-ui,"PingFang SC","Noto Sans CJK SC",sans-serif;
@@ -45,7 +47,8 @@ margin-top:8px;cursor:pointer}button.plain{background:none;border:1px solid #fff
 .actions{display:grid;grid-template-columns:repeat(auto-fit,minmax(260px,1fr));gap:8px}
 .error{background:#ffebee;color:#b71c1c;padding:8px;border-radius:6px}.ok{background:#e8f5e9;color:#1b5e20;
 padding:8px;border-radius:6px}ol.timeline{padding-left:18px}ol.timeline li{margin:6px 0}.internal{color:#6a4f00}
-nav a{margin-right:12px}.check{display:flex;gap:6px;align-items:center}.check input{width:auto}
+nav a{margin-right:12px}nav.pages a{margin-right:10px}
+.check{display:flex;gap:6px;align-items:center}.check input{width:auto}
 """
 
 
@@ -54,7 +57,9 @@ def _html(title: str, body: str, login: Login | None = None, status: int = 200) 
     if login is not None:
         who = login.principal
         unit = f" · {escape(who.department)}" if who.department else ""
+        links = "".join(f'<a href="{href}">{text}</a>' for href, text in staff_links(who))
         bar = (
+            f'<nav class="pages">{links}</nav>'
             f"<span>{escape(who.name)}（{escape(who.role.label)}{unit}）</span>"
             f'<form method="post" action="/logout">{_csrf(login)}<button class="plain">退出登录</button></form>'
         )
@@ -67,6 +72,18 @@ def _html(title: str, body: str, login: Login | None = None, status: int = 200) 
         f"<main>{body}</main></body></html>"
     )
     return web.Response(text=page, content_type="text/html", charset="utf-8", status=status)
+
+
+def staff_links(who: Principal) -> List[Tuple[str, str]]:
+    """The pages this person may open, for the header."""
+    links = [("/workbench", "工作台")]
+    if who.is_centre:
+        links.append(("/console", "来电辅助"))
+    if who.role in DASHBOARD_ROLES or who.is_centre:
+        links.append(("/dashboard", "领导看板"))
+    if who.role is Role.admin:
+        links.append(("/knowledge", "知识库"))
+    return links
 
 
 def _csrf(login: Login) -> str:
@@ -105,7 +122,7 @@ def _login_form(error: str = "", next_path: str = "/workbench") -> str:
 
 def _safe_next(value: str) -> str:
     """Only our own pages: never redirect a fresh login to another site."""
-    return value if value.startswith("/workbench") else "/workbench"
+    return value if value.startswith(STAFF_PAGES) and not value.startswith("//") else "/workbench"
 
 
 @routes.get("/login")

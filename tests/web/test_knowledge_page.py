@@ -1,0 +1,63 @@
+"""The knowledge base page: admins add, edit and retire answers; what they save is what search finds."""
+
+import re
+
+from bot.web.keys import KNOWLEDGE
+from tests.web.staff import log_in
+
+
+async def test_an_admin_adds_an_answer_and_search_finds_it_then_retires_it(client):
+    csrf = await log_in(client, "admin01", "admin")
+    seeded = await client.get("/knowledge")
+    assert seeded.status == 200 and "居住证怎么办理" in await seeded.text()  # the city pack's seed answers
+
+    form = {
+        "csrf_token": csrf,
+        "kind": "guide",
+        "title": "电动车上牌怎么办理",
+        "keywords": "电动车 上牌 登记 车牌",
+        "category": "",
+        "answer": "携带身份证、购车发票和合格证到区交警大队车管窗口办理，当场发牌。",
+    }
+    saved = await client.post("/knowledge", data=form, allow_redirects=False)
+    assert saved.status == 303
+    assert client.app[KNOWLEDGE].search("我的电动车要去哪里上牌")[0].title == "电动车上牌怎么办理"
+    found = await client.get("/knowledge", params={"q": "电动车上牌"})
+    assert "电动车上牌怎么办理" in await found.text()
+
+    article = next(a for a in await client.app[KNOWLEDGE].list() if a.title == "电动车上牌怎么办理")
+    edit = await client.post(
+        f"/knowledge/{article.id}", data={**form, "title": "电动自行车上牌办理"}, allow_redirects=False
+    )
+    assert edit.status == 303 and (await client.app[KNOWLEDGE].get(article.id)).title == "电动自行车上牌办理"
+    retire = await client.post(
+        f"/knowledge/{article.id}/active", data={"csrf_token": csrf, "active": "0"}, allow_redirects=False
+    )
+    assert retire.status == 303
+    assert client.app[KNOWLEDGE].search("我的电动车要去哪里上牌") == []
+
+
+async def test_bad_answers_are_refused_in_chinese_and_others_may_not_edit(client):
+    csrf = await log_in(client, "admin02", "admin")
+    empty = await client.post("/knowledge", data={"csrf_token": csrf, "kind": "guide", "title": "", "answer": "x"})
+    assert empty.status == 422 and "标题不能为空" in await empty.text()
+    weird = await client.post("/knowledge", data={"csrf_token": csrf, "kind": "faq", "title": "t", "answer": "x"})
+    assert weird.status == 422 and "办事指南" in await weird.text()
+    forged = await client.post("/knowledge", data={"csrf_token": "nope", "kind": "guide", "title": "t", "answer": "x"})
+    assert forged.status == 403
+    await client.post("/logout", data={"csrf_token": csrf})
+    await log_in(client, "op02", "operator")
+    page = await client.get("/knowledge")
+    assert page.status == 403 and re.search("只有管理员", await page.text())
+
+
+async def test_the_bot_and_staff_search_the_knowledge_base_over_the_api(client, auth):
+    response = await client.get("/api/v1/knowledge", params={"q": "请问公积金怎么提取"}, headers=auth)
+    assert response.status == 200
+    articles = (await response.json())["articles"]
+    assert articles[0]["title"] == "公积金提取需要什么材料" and articles[0]["kind_name"] == "办事指南"
+    empty = await client.get("/api/v1/knowledge", params={"q": ""}, headers=auth)
+    assert (await empty.json())["articles"] == []
+    assert (await client.get("/api/v1/knowledge", params={"q": "公积金"})).status == 401
+    spec = await (await client.get("/api/v1/openapi.json")).json()
+    assert {"/suggest", "/knowledge", "/reports/summary", "/reports/overdue", "/reports/hotspots"} <= set(spec["paths"])

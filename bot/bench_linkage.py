@@ -7,23 +7,23 @@ refuses any database whose name does not contain "test" or "bench".
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import random
 import statistics
 import time
 from datetime import datetime, timedelta, timezone
-from typing import Any, Dict, List
+from typing import Any, AsyncIterator, Dict, List
 
 import aiohttp
 from aiohttp import web
 from sqlalchemy import insert, text
 from sqlalchemy.engine import make_url
 
-import bot.accounts.models  # noqa: F401  (dropped and recreated with the rest)
 from bot.citypack import DEFAULT_PACK, load_city_pack
 from bot.settings import Settings
-from bot.ticketing.db import create_schema, make_engine
+from bot.ticketing.db import create_schema, make_engine, schema
 from bot.ticketing.lifecycle import RUNNING
-from bot.ticketing.models import Base, Ticket
+from bot.ticketing.models import Ticket
 from bot.ticketing.service import NewTicket, TicketService
 from bot.ticketing.states import Status
 from bot.web.keys import ACCOUNTS
@@ -37,10 +37,24 @@ def _p95(samples: List[float]) -> float:
     return statistics.quantiles(samples, n=20)[-1] if len(samples) >= 20 else max(samples)
 
 
+@contextlib.asynccontextmanager
+async def serving(app: web.Application) -> AsyncIterator[str]:
+    """The app on a free local port while the block runs; yields its base URL."""
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        await runner.cleanup()
+
+
 async def _reset(url: str) -> None:
     engine = make_engine(url)
     async with engine.begin() as connection:
-        await connection.run_sync(Base.metadata.drop_all)
+        await connection.run_sync(schema().drop_all)
         await connection.execute(text("DROP TABLE IF EXISTS alembic_version"))
     await create_schema(engine)
     await TicketService(engine, load_city_pack()).sync_departments()
@@ -153,14 +167,8 @@ async def _http(url: str, creations: int, queries: int) -> Dict[str, float]:
         scheduler_seconds=0,
     )
     app = init_app(settings)
-    runner = web.AppRunner(app, access_log=None)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-    base = f"http://127.0.0.1:{port}"
     results: Dict[str, float] = {}
-    try:
+    async with serving(app) as base:
         admin = await app[ACCOUNTS].create_token("admin")
         async with aiohttp.ClientSession() as http:
             if creations:
@@ -190,8 +198,6 @@ async def _http(url: str, creations: int, queries: int) -> Dict[str, float]:
                 results["overdue_total"] = total
                 results["overdue_p50_ms"] = statistics.median(samples)
                 results["overdue_p95_ms"] = _p95(samples)
-    finally:
-        await runner.cleanup()
     return results
 
 

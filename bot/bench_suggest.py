@@ -17,10 +17,9 @@ from pathlib import Path
 from typing import Dict, List
 
 import aiohttp
-from aiohttp import web
 from sqlalchemy.engine import make_url
 
-from bot.bench_linkage import _bulk_seed, _p95, _reset
+from bot.bench_linkage import _bulk_seed, _p95, _reset, serving
 from bot.citypack import DEFAULT_PACK
 from bot.settings import ROOT, Settings
 from bot.web.keys import ACCOUNTS, SUGGESTER
@@ -50,14 +49,8 @@ async def _run(model: Path, requests: int, url: str, export_rows: int) -> Dict[s
         suggest_model=model,
     )
     app = init_app(settings)
-    runner = web.AppRunner(app, access_log=None)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-    base = f"http://127.0.0.1:{port}"
     figures: Dict[str, float] = {}
-    try:
+    async with serving(app) as base:
         assert SUGGESTER in app, "the model did not load"
         operator = await app[ACCOUNTS].create_token("operator")
         async with aiohttp.ClientSession() as http:
@@ -95,8 +88,6 @@ async def _run(model: Path, requests: int, url: str, export_rows: int) -> Dict[s
                         assert r.status == 200, r.status
                     figures[f"export_{kind}_seconds"] = time.perf_counter() - started
                     figures[f"export_{kind}_megabytes"] = size / 1e6
-    finally:
-        await runner.cleanup()
     return figures
 
 

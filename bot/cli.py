@@ -110,8 +110,8 @@ def _database_url() -> str:
     return os.environ.get("DATABASE_URL") or f"sqlite:///{ROOT / 'var' / 'hotline.sqlite3'}"
 
 
-async def _with_accounts(work: Any) -> Any:
-    from bot.accounts.service import AccountService
+async def _with_database(work: Any) -> Any:
+    """Runs `work(engine, pack)` on the service's database, migrated and with departments in place."""
     from bot.citypack import load_city_pack
     from bot.ticketing.db import create_schema, make_engine
     from bot.ticketing.service import TicketService
@@ -121,9 +121,15 @@ async def _with_accounts(work: Any) -> Any:
         await create_schema(engine)
         pack = load_city_pack()
         await TicketService(engine, pack).sync_departments()
-        return await work(AccountService(engine, pack))
+        return await work(engine, pack)
     finally:
         await engine.dispose()
+
+
+async def _with_accounts(work: Any) -> Any:
+    from bot.accounts.service import AccountService
+
+    return await _with_database(lambda engine, pack: work(AccountService(engine, pack)))
 
 
 def cmd_users_add(args: argparse.Namespace) -> int:
@@ -142,6 +148,21 @@ def cmd_users_add(args: argparse.Namespace) -> int:
         print(f"未能添加：{exc.message}", file=sys.stderr)
         return 1
     print(f"已添加用户 {user.username}（{user.role}{'，' + user.department_code if user.department_code else ''}）")
+    return 0
+
+
+def cmd_seed_demo(args: argparse.Namespace) -> int:
+    """Demo staff accounts (passwords shown once) and cases in several states, for trying the pages."""
+    from bot.demo import seed_demo
+
+    created, numbers = asyncio.run(_with_database(seed_demo))
+    print(f"演示工单 {len(numbers)} 张：{numbers[0]} … {numbers[-1]}")
+    if created:
+        print("新建的演示账号（密码只显示这一次）：")
+        for username, role, password in created:
+            print(f"  {username:<10} {role:<28} {password}")
+    else:
+        print("演示账号已存在，未改动。")
     return 0
 
 
@@ -269,6 +290,7 @@ def main(argv: List[str] | None = None) -> int:
     add.add_argument("--department", help="承办单位代码（department 角色必填）")
     add.add_argument("--password-stdin", action="store_true", help="从标准输入读取密码")
     add.set_defaults(func=cmd_users_add)
+    commands.add_parser("seed-demo", help="演示账号和演示工单（可重复运行）").set_defaults(func=cmd_seed_demo)
     token = commands.add_parser("token", help="API 访问令牌").add_subparsers(dest="token_command", required=True)
     create = token.add_parser("create", help="新建令牌（输出的最后一个词就是令牌）")
     create.add_argument("--role", required=True, help="service | admin | official | operator | department")

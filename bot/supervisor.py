@@ -235,6 +235,9 @@ def _print_urls(env: Dict[str, str]) -> None:
         f"  健康检查          {linkage}/health\n"
         f"  Rasa REST 通道    {rasa}/webhooks/rest/webhook\n"
         f"  动作服务          http://127.0.0.1:{env.get('ACTIONS_PORT', '5055')}/health\n"
+        f"  工作人员登录      {linkage}/login\n"
+        "                    （承办单位 /workbench、坐席 /console、领导看板 /dashboard、知识库 /knowledge）\n"
+        "  演示账号和工单：.venv/bin/hotline seed-demo（首次使用）\n"
         + "\n".join(channel_lines(env))
         + "\n按 Ctrl-C 停止全部服务。",
         flush=True,

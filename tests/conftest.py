@@ -12,12 +12,9 @@ import pytest
 from aiohttp.test_utils import TestClient, TestServer
 from sqlalchemy import text
 
-import bot.accounts.models
-import bot.notify.models  # noqa: F401  (and the push outbox)
 from bot.citypack import DEFAULT_PACK, CityPack, load_city_pack
 from bot.settings import Settings
-from bot.ticketing.db import create_schema, make_engine
-from bot.ticketing.models import Base
+from bot.ticketing.db import create_schema, make_engine, schema
 from bot.ticketing.service import TicketService
 from bot.web.app import init_app
 
@@ -47,7 +44,7 @@ async def reset_database(url: str) -> None:
     """Drop every table, so each test starts from an empty database (PostgreSQL is shared)."""
     engine = make_engine(url)
     async with engine.begin() as connection:
-        await connection.run_sync(Base.metadata.drop_all)
+        await connection.run_sync(schema().drop_all)
         await connection.execute(text("DROP TABLE IF EXISTS alembic_version"))
     await engine.dispose()
 

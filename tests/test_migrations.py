@@ -4,7 +4,6 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import inspect, text
 
-import bot.accounts.models  # noqa: F401
 from bot.knowledge.models import KnowledgeArticle
 from bot.ticketing.db import create_schema, make_engine
 from bot.ticketing.models import Base

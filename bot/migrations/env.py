@@ -7,12 +7,10 @@ import os
 from alembic import context
 from sqlalchemy import create_engine
 
-import bot.accounts.models
-import bot.notify.models  # noqa: F401  (and the push outbox)
-from bot.ticketing.models import Base
+from bot.ticketing.db import schema
 
 config = context.config
-target_metadata = Base.metadata
+target_metadata = schema()
 
 
 def run_migrations_online() -> None:

@@ -6,9 +6,21 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import event, inspect
+from sqlalchemy import MetaData, event, inspect
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+
+
+def schema() -> MetaData:
+    """Every table of the linkage service, for migrations and for resetting a test database.
+    Tables of other capabilities live in their own packages and register on import."""
+    import bot.accounts.models
+    import bot.knowledge.models
+    import bot.notify.models  # noqa: F401
+    from bot.ticketing.models import Base
+
+    return Base.metadata
+
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
 BASELINE = "0001"  # the schema databases had before migrations existed

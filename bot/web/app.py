@@ -9,7 +9,6 @@ from typing import AsyncIterator
 import aiohttp
 from aiohttp import web
 
-import bot.knowledge.models  # noqa: F401  (the knowledge table belongs to the schema)
 from bot.accounts.service import AccountService
 from bot.citypack import CityPack, load_city_pack
 from bot.classify import Classifier

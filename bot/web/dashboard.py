@@ -311,16 +311,23 @@ def _export_name(extension: str, request: web.Request) -> str:
     return f"hotline-tickets-{stamp}.{extension}"
 
 
-@routes.get("/dashboard/export.csv")
-async def export_csv(request: web.Request) -> web.StreamResponse:
+def _export_filters(request: web.Request) -> web.Response | ReportFilter:
+    """The logged-in official's filters for an export, or the page that says why there is none."""
     login = _page_login(request)
     if isinstance(login, web.Response):
         return login
-    pack, reports = request.app[PACK], request.app[REPORTS]
     try:
-        filters = parse_filter(request.query, pack)
+        return parse_filter(request.query, request.app[PACK])
     except HotlineError as exc:
         return web.Response(text=exc.message, status=400)
+
+
+@routes.get("/dashboard/export.csv")
+async def export_csv(request: web.Request) -> web.StreamResponse:
+    filters = _export_filters(request)
+    if isinstance(filters, web.Response):
+        return filters
+    pack, reports = request.app[PACK], request.app[REPORTS]
     now = reports.now()
     response = web.StreamResponse(
         headers={
@@ -341,14 +348,10 @@ async def export_csv(request: web.Request) -> web.StreamResponse:
 
 @routes.get("/dashboard/export.xlsx")
 async def export_excel(request: web.Request) -> web.StreamResponse:
-    login = _page_login(request)
-    if isinstance(login, web.Response):
-        return login
+    filters = _export_filters(request)
+    if isinstance(filters, web.Response):
+        return filters
     pack, reports = request.app[PACK], request.app[REPORTS]
-    try:
-        filters = parse_filter(request.query, pack)
-    except HotlineError as exc:
-        return web.Response(text=exc.message, status=400)
     now = reports.now()
     rows: List[List[Any]] = []
     async for chunk in reports.rows(filters, COLUMNS):

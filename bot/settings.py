@@ -47,6 +47,8 @@ class Settings:
     notify_interval_seconds: float = 3.0
     # The Rasa model behind the operator console's suggestions, loaded once at start-up; None: no suggestions.
     suggest_model: Path | None = None
+    # Residents' photos (evidence) are kept here as files, never in the database.
+    attachments_dir: Path = ROOT / "var" / "attachments"
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -66,6 +68,7 @@ class Settings:
             rasa_token=env.get("RASA_TOKEN", ""),
             notify_interval_seconds=float(env.get("NOTIFY_INTERVAL_SECONDS", "3")),
             suggest_model=_suggest_model(env),
+            attachments_dir=Path(env.get("HOTLINE_ATTACHMENTS_DIR") or ROOT / "var" / "attachments"),
         )
 
 

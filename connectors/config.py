@@ -22,6 +22,9 @@ class TelegramSettings:
     api_base_url: str = TELEGRAM_API
     webhook_url: str = ""
     polling: bool = False
+    # Where residents' photos go as evidence (the linkage service, with the service token).
+    linkage_url: str = "http://127.0.0.1:8000"
+    service_token: str = ""
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> Optional[TelegramSettings]:
@@ -41,6 +44,8 @@ class TelegramSettings:
             api_base_url=(env.get("TELEGRAM_API_BASE_URL") or TELEGRAM_API).rstrip("/"),
             webhook_url=env.get("TELEGRAM_WEBHOOK_URL", ""),
             polling=polling,
+            linkage_url=(env.get("LINKAGE_URL") or "http://127.0.0.1:8000").rstrip("/"),
+            service_token=env.get("HOTLINE_SERVICE_TOKEN", ""),
         )
 
 

@@ -25,7 +25,7 @@ from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
 from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, PhotoSize, Update
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
 from telegram.ext import (
@@ -41,6 +41,7 @@ from telegram.ext import (
 )
 
 from connectors.config import TelegramSettings
+from connectors.evidence import EvidenceClient, EvidenceRefused, EvidenceUnavailable
 from connectors.seen import SeenStore, open_seen_store
 from connectors.text import split_text
 
@@ -56,11 +57,18 @@ HELP_TEXT = (
     "您好，这里是 12319 便民服务热线在线助手。\n"
     "• 直接用文字描述遇到的问题（发生了什么、在哪里），我来登记并转交相关部门办理；\n"
     "• 可以发送位置或联系人，作为问题地点和联系电话；\n"
+    "• 可以发送现场照片，会作为证据材料转给承办部门；\n"
     "• /mytickets 查看您反映过的问题的办理进度；\n"
     "• 办理进展会在这里通知您。需要人工服务请拨打 12319。"
 )
 UNSUPPORTED_TEXT = "抱歉，目前只能处理文字、位置、联系人和照片。请用文字描述您遇到的问题。"
-PHOTO_TEXT = "已收到您的照片。请再用文字说明一下问题情况和发生地点，方便我们登记。"
+PHOTO_ATTACHED_TEXT = "照片已收到，已补充到工单 {number}，承办部门可以看到。"
+PHOTO_PENDING_TEXT = "照片已收到，提交诉求后会一并转给承办部门。"
+PHOTO_ASK_TEXT = "请再用文字说明一下问题情况和发生地点，方便我们登记。"
+PHOTO_TOO_BIG_TEXT = "照片太大了，请发送 5 MB 以内的照片。"
+PHOTO_LATER_TEXT = "抱歉，照片暂时没能保存，请稍后再发送一次。"
+MAX_PHOTO_BYTES = 5 * 1024 * 1024  # the linkage service's limit for evidence
+COMPLAINT_FORM = "complaint_form"  # while it runs, a photo waits for the ticket being filled in
 UNKNOWN_COMMAND_TEXT = "抱歉，没有这个指令。发送 /help 查看使用说明，或直接用文字描述您遇到的问题。"
 EXPIRED_BUTTON_TEXT = "这个按钮已失效，请直接输入您的回答。"
 
@@ -216,6 +224,8 @@ class TelegramInput(InputChannel):
         self.application = self._build_application()
         self.ready = asyncio.Event()
         self._starting: Optional[asyncio.Task] = None
+        self.evidence = EvidenceClient(settings.linkage_url, settings.service_token)
+        self._server: Any = None  # Rasa's Sanic app, for the agent's tracker store
 
     def _build_application(self) -> Application:
         base = self.settings.api_base_url
@@ -303,13 +313,52 @@ class TelegramInput(InputChannel):
         await self._hand_over(update, "/inform" + json.dumps({"phone": phone}))
 
     async def _on_photo(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """The largest size goes to the linkage service as evidence; a caption still goes to the bot."""
         message = update.effective_message
-        assert message is not None
-        photo = {"photo_file_id": message.photo[-1].file_id} if message.photo else {}
+        assert message is not None and update.effective_chat is not None
+        largest = max(message.photo, key=lambda size: size.width * size.height) if message.photo else None
+        if largest is not None:
+            await self._reply(
+                update, await self._store_evidence(f"tg:{update.effective_chat.id}", largest, message.caption)
+            )
         if message.caption:
-            await self._hand_over(update, message.caption, photo)
-        else:
-            await self._reply(update, PHOTO_TEXT)
+            await self._hand_over(update, message.caption, {"photo_file_id": largest.file_id} if largest else {})
+
+    async def _store_evidence(self, sender_id: str, photo: PhotoSize, caption: Optional[str]) -> str:
+        """Fetch the photo through the Bot API, hand it to the linkage service; the resident's answer."""
+        if photo.file_size and photo.file_size > MAX_PHOTO_BYTES:
+            return PHOTO_TOO_BIG_TEXT
+        try:
+            file = await self.application.bot.get_file(photo.file_id)
+            content = bytes(await file.download_as_bytearray())
+        except TelegramError as exc:
+            log.warning("telegram photo of %s not downloaded: %s", sender_id, exc.message)
+            return PHOTO_LATER_TEXT
+        try:
+            receipt = await self.evidence.submit(
+                sender_id, content, caption or "", await self._complaint_in_progress(sender_id)
+            )
+        except EvidenceUnavailable as exc:
+            log.warning("evidence of %s not stored: %s", sender_id, exc)
+            return PHOTO_LATER_TEXT
+        except EvidenceRefused as exc:
+            return exc.message
+        if receipt.attached_to:
+            return PHOTO_ATTACHED_TEXT.format(number=receipt.attached_to)
+        return PHOTO_PENDING_TEXT if caption else f"{PHOTO_PENDING_TEXT}{PHOTO_ASK_TEXT}"
+
+    async def _complaint_in_progress(self, sender_id: str) -> bool:
+        """Whether the resident is filling in a complaint (the form is active in their conversation)."""
+        agent = getattr(getattr(self._server, "ctx", None), "agent", None)
+        store = getattr(agent, "tracker_store", None)
+        if store is None:
+            return False
+        try:
+            tracker = await store.retrieve(sender_id)
+        except Exception as exc:  # the tracker store is down: the photo still goes somewhere sensible
+            log.warning("tracker of %s not read: %r", sender_id, exc)
+            return False
+        return tracker is not None and tracker.active_loop_name == COMPLAINT_FORM
 
     async def _on_unsupported(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await self._reply(update, UNSUPPORTED_TEXT)
@@ -341,6 +390,7 @@ class TelegramInput(InputChannel):
         """Initialize PTB when the Bot API answers; retried with backoff so Rasa stays up meanwhile."""
         if self.seen is None:
             self.seen = await open_seen_store(os.environ)
+        await self.evidence.open()
         delay = 1.0
         while True:
             try:
@@ -375,6 +425,7 @@ class TelegramInput(InputChannel):
             self.ready.clear()
         if self.seen is not None:
             await self.seen.close()
+        await self.evidence.close()
 
     def blueprint(self, on_new_message: OnNewMessage) -> Blueprint:
         self.on_new_message = on_new_message
@@ -382,6 +433,7 @@ class TelegramInput(InputChannel):
 
         @telegram_webhook.listener("after_server_start")
         async def start(app: Any, loop: Any) -> None:
+            self._server = app
             self._starting = asyncio.create_task(self._start())
 
         @telegram_webhook.listener("before_server_stop")

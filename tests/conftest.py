@@ -86,6 +86,7 @@ def settings_for(tmp_path: Path) -> Callable[..., Settings]:
             rasa_url=rasa_url,
             city_pack=DEFAULT_PACK,
             session_secret="test-session-secret",
+            attachments_dir=tmp_path / "attachments",
         )
 
     return make

@@ -104,6 +104,7 @@ class Ticket(Base):
     events: List[TicketEvent] = relationship(
         "TicketEvent", order_by="TicketEvent.id", back_populates="ticket", lazy="selectin"
     )
+    attachments: List[Attachment] = relationship("Attachment", order_by="Attachment.id", lazy="selectin")
 
     # Optimistic concurrency: every UPDATE says `WHERE version = <read>`, so of two staff acting
     # at once, the second gets StaleDataError and a 409 instead of silently overwriting.
@@ -141,3 +142,22 @@ class TicketEvent(Base):
     public = Column(Boolean, nullable=False, default=True)
 
     ticket = relationship(Ticket, back_populates="events")
+
+
+class Attachment(Base):
+    """Evidence a resident sent (a photo). The file lives on disk under the attachments folder;
+    `ticket_id` is empty while it waits for the resident's next ticket (`sender_id` says whose)."""
+
+    __tablename__ = "attachments"
+    id = Column(Integer, primary_key=True)
+    ticket_id = Column(Integer, ForeignKey("tickets.id", ondelete="CASCADE"), index=True)
+    sender_id = Column(String(128), nullable=False)
+    media_type = Column(String(32), nullable=False)
+    size = Column(Integer, nullable=False)
+    sha256 = Column(String(64), nullable=False)
+    stored_path = Column(String(256), nullable=False)  # relative to the attachments folder
+    caption = Column(String(1024))
+    created_at = Column(UTCDateTime, nullable=False)
+
+    # Pending evidence is looked up by sender when their next ticket opens.
+    __table_args__ = (Index("ix_attachments_sender_id_ticket_id", "sender_id", "ticket_id"),)

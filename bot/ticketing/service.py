@@ -18,18 +18,20 @@ from sqlalchemy.orm.exc import StaleDataError
 from bot.accounts.roles import SYSTEM, Principal, Role
 from bot.citypack import CityPack
 from bot.clock import Clock, format_local, local, system_clock
-from bot.errors import Conflict, InvalidInput, InvalidTransition, NotAllowed, TicketNotFound
+from bot.errors import Conflict, InvalidInput, InvalidTransition, NotAllowed, NotFound, TicketNotFound
 from bot.nlu.address import normalize_address
 from bot.nlu.patterns import format_ticket_number, normalize_phone, normalize_ticket_number
 from bot.routing import deadline, route
 from bot.taxonomy import APPEAL_TYPES, OTHER
 from bot.ticketing.duplicates import similarity
+from bot.ticketing.evidence import StoredFile
 from bot.ticketing.lifecycle import OPEN, RUNNING, Action, after_rating, check
-from bot.ticketing.models import RUNNING_SQL, DailySequence, Department, Ticket, TicketEvent
+from bot.ticketing.models import RUNNING_SQL, Attachment, DailySequence, Department, Ticket, TicketEvent
 from bot.ticketing.states import Status
 
 log = logging.getLogger(__name__)
 MAX_DESCRIPTION = 5000
+EVIDENCE_WINDOW = timedelta(hours=24)  # a photo joins an open ticket touched this recently
 
 
 @dataclass(frozen=True)
@@ -218,6 +220,7 @@ class TicketService:
                     ticket.dispatched_at = now
                     note = f"已派至{unit.name}办理，办理时限至{format_local(due)}（{decision.reason}）"
                     self._move(session, ticket, SYSTEM, Action.dispatch.value, Status.dispatched, note)
+                await self._attach_pending(session, ticket)
         except IntegrityError:
             # Two requests with one idempotency key raced; the other one won.
             if new.idempotency_key:
@@ -226,6 +229,65 @@ class TicketService:
                     return existing, False
             raise
         return await self.get(ticket.number), True
+
+    async def _attach_pending(self, session: AsyncSession, ticket: Ticket) -> None:
+        """Photos the resident sent while filling in the complaint join the ticket, in the same transaction."""
+        await session.flush()  # the new ticket gets its id
+        pending = await session.execute(
+            update(Attachment)
+            .where(Attachment.sender_id == ticket.sender_id, Attachment.ticket_id.is_(None))
+            .values(ticket_id=ticket.id)
+        )
+        if pending.rowcount:
+            status = Status(ticket.status)
+            note = f"居民随诉求提交了 {pending.rowcount} 张照片"
+            self._record(session, ticket, SYSTEM, "evidence", status, note, False, status)
+
+    async def add_evidence(self, sender_id: str, photo: StoredFile, complaint_in_progress: bool) -> Ticket | None:
+        """补充材料: a recent open ticket of the sender gets the photo (and a public event);
+        otherwise, or while a complaint is being filled in, it waits for their next ticket. Returns the ticket."""
+        if not sender_id or len(sender_id) > 128:
+            raise InvalidInput("缺少居民会话标识", error_en="'sender_id' is required")
+        now = self.clock()
+        async with self.sessions.begin() as session:
+            ticket = None
+            if not complaint_in_progress:
+                query = (
+                    select(Ticket)
+                    .where(
+                        Ticket.sender_id == sender_id,
+                        Ticket.status.in_([s.value for s in OPEN]),
+                        Ticket.updated_at >= now - EVIDENCE_WINDOW,
+                    )
+                    .order_by(Ticket.updated_at.desc(), Ticket.id.desc())
+                    .limit(1)
+                )
+                ticket = (await session.execute(query)).unique().scalar_one_or_none()
+            session.add(
+                Attachment(
+                    ticket_id=ticket.id if ticket is not None else None,
+                    sender_id=sender_id,
+                    media_type=photo.media_type,
+                    size=photo.size,
+                    sha256=photo.sha256,
+                    stored_path=photo.stored_path,
+                    created_at=now,
+                )
+            )
+            if ticket is not None:
+                ticket.updated_at = now  # bumps the version: the department's next step sees it
+                status = Status(ticket.status)
+                resident = Principal("居民", Role.service)  # the sender id is not shown to staff
+                self._record(session, ticket, resident, "evidence", status, "居民补充了照片", True, status)
+        return ticket
+
+    async def attachment(self, number: str, attachment_id: int, viewer: Principal) -> Attachment:
+        """One attachment of a ticket the viewer may see; anything else is not found."""
+        ticket = await self.get(number, viewer=viewer)
+        found = next((a for a in ticket.attachments if a.id == attachment_id), None)
+        if found is None:
+            raise NotFound("未找到该附件", error_en="attachment not found")
+        return found
 
     async def _duplicate_of(self, session: AsyncSession, ticket: Ticket) -> Ticket | None:
         """An open ticket of the same category at the same place, recent and alike in wording."""

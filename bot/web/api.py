@@ -5,18 +5,21 @@ Handlers are thin: they parse, call the ticket service with the caller, and rend
 
 from __future__ import annotations
 
+import base64
+import binascii
 import json
 from typing import Any, Dict, Tuple
 
 from aiohttp import web
 
 from bot.accounts.roles import Principal, Role
-from bot.errors import InvalidInput, NotAllowed
+from bot.errors import InvalidInput, NotAllowed, NotFound
 from bot.taxonomy import OTHER
+from bot.ticketing.evidence import MAX_EVIDENCE_BYTES, EvidenceFiles
 from bot.ticketing.lifecycle import parse_action
 from bot.ticketing.service import NewTicket, TicketFilter, TransitionRequest
 from bot.ticketing.states import Status
-from bot.web.keys import PACK, TICKETS
+from bot.web.keys import EVIDENCE, PACK, TICKETS
 from bot.web.middleware import PRINCIPAL
 from bot.web.openapi import document
 from bot.web.views import ticket_json
@@ -178,6 +181,58 @@ async def transition(request: web.Request) -> web.Response:
     request_body = _transition_request(await _body(request))
     ticket = await request.app[TICKETS].transition(request.match_info["number"], _caller(request), request_body)
     return _json(_render(request, ticket))
+
+
+# Base64 makes 5 MB into ~6.7 MB; the rest of the body is a few short fields.
+EVIDENCE_BODY_BYTES = MAX_EVIDENCE_BYTES * 4 // 3 + 64 * 1024
+
+
+@routes.post("/api/v1/evidence")
+async def add_evidence(request: web.Request) -> web.Response:
+    """A resident's photo (base64): joins their recent open ticket, or waits for the next one."""
+    if _caller(request).role is not Role.service:
+        raise NotAllowed("只有系统服务可以代居民提交照片", error_en="only services submit evidence")
+    data = await _body(request.clone(client_max_size=EVIDENCE_BODY_BYTES))
+    sender_id = _text(data, "sender_id", required=True) or ""
+    encoded = data.get("data")
+    if not isinstance(encoded, str) or not encoded:
+        raise InvalidInput("缺少照片内容（base64）", error_en="'data' must be base64 text")
+    try:
+        content = base64.b64decode(encoded, validate=True)
+    except (binascii.Error, ValueError) as exc:
+        raise InvalidInput("照片内容不是有效的 base64", error_en="'data' is not valid base64") from exc
+    in_progress = data.get("complaint_in_progress", False)
+    if not isinstance(in_progress, bool):
+        raise InvalidInput(
+            "complaint_in_progress 应为 true 或 false", error_en="complaint_in_progress must be a boolean"
+        )
+    stored = await request.app[EVIDENCE].save(content)
+    ticket = await request.app[TICKETS].add_evidence(sender_id, stored, in_progress)
+    if ticket is None:
+        return _json({"pending": True, "media_type": stored.media_type, "size": stored.size}, status=201)
+    return _json({"attached_to": ticket.number, "media_type": stored.media_type, "size": stored.size}, status=201)
+
+
+@routes.get("/api/v1/tickets/{number}/attachments/{attachment_id:\\d+}")
+async def download_attachment(request: web.Request) -> web.StreamResponse:
+    """The photo itself, for staff who may see the ticket (another department's: not found)."""
+    caller = _caller(request)
+    if caller.role is Role.service:
+        raise NotAllowed("附件只对工作人员开放", error_en="attachments are for staff")
+    number, attachment_id = request.match_info["number"], int(request.match_info["attachment_id"])
+    attachment = await request.app[TICKETS].attachment(number, attachment_id, caller)
+    files: EvidenceFiles = request.app[EVIDENCE]
+    path = files.path_of(attachment.stored_path)
+    if not path.exists():
+        raise NotFound("附件文件已不存在", error_en="attachment file is missing")
+    return web.FileResponse(
+        path,
+        headers={
+            "Content-Type": attachment.media_type,
+            "Cache-Control": "private, max-age=3600",
+            "X-Content-Type-Options": "nosniff",
+        },
+    )
 
 
 @routes.get("/api/v1/departments")

@@ -21,10 +21,11 @@ from bot.settings import Settings
 from bot.suggestions.replies import load_replies
 from bot.suggestions.service import Suggester
 from bot.ticketing.db import create_schema, make_engine
+from bot.ticketing.evidence import EvidenceFiles
 from bot.ticketing.scheduler import DeadlineScheduler
 from bot.ticketing.service import TicketService
 from bot.web import api, chat, console, dashboard, knowledge, open311, workbench
-from bot.web.keys import ACCOUNTS, HTTP, KNOWLEDGE, PACK, REPORTS, SCHEDULER, SETTINGS, SUGGESTER, TICKETS
+from bot.web.keys import ACCOUNTS, EVIDENCE, HTTP, KNOWLEDGE, PACK, REPORTS, SCHEDULER, SETTINGS, SUGGESTER, TICKETS
 from bot.web.middleware import authenticate, errors
 
 
@@ -61,6 +62,7 @@ def init_app(
     app = web.Application(middlewares=[errors, authenticate], client_max_size=settings.max_body_bytes)
     app[SETTINGS] = settings
     app[PACK] = pack or load_city_pack(settings.city_pack)
+    app[EVIDENCE] = EvidenceFiles(settings.attachments_dir)
 
     async def resources(app: web.Application) -> AsyncIterator[None]:
         engine = make_engine(settings.database_url)

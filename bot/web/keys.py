@@ -11,6 +11,7 @@ from bot.knowledge.service import KnowledgeBase
 from bot.reporting.service import Reports
 from bot.settings import Settings
 from bot.suggestions.service import Suggester
+from bot.ticketing.evidence import EvidenceFiles
 from bot.ticketing.scheduler import DeadlineScheduler
 from bot.ticketing.service import TicketService
 
@@ -23,3 +24,4 @@ SCHEDULER = web.AppKey("scheduler", DeadlineScheduler)
 KNOWLEDGE = web.AppKey("knowledge", KnowledgeBase)
 REPORTS = web.AppKey("reports", Reports)
 SUGGESTER = web.AppKey("suggester", Suggester)  # present only when a model was loaded
+EVIDENCE = web.AppKey("evidence", EvidenceFiles)

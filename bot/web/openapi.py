@@ -17,6 +17,8 @@ def _responses(ok: Any, *codes: int) -> Dict[str, Any]:
         403: "无权执行",
         404: "未找到（或不属于本单位）",
         409: "当前状态不允许，或已被他人处理",
+        413: "照片超过 5 MB",
+        415: "只接收 JPEG、PNG、WebP 照片",
         422: "输入有误",
         503: "智能建议未启用（服务未加载语言模型）",
     }
@@ -98,6 +100,45 @@ def document() -> Dict[str, Any]:
                         "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Transition"}}}
                     },
                     "responses": _responses(_TICKET, 401, 403, 404, 409, 422),
+                }
+            },
+            "/tickets/{number}/attachments/{attachment_id}": {
+                "get": {
+                    "summary": "居民照片原件（能看到该工单的工作人员）",
+                    "parameters": [
+                        number,
+                        {"name": "attachment_id", "in": "path", "required": True, "schema": {"type": "integer"}},
+                    ],
+                    "responses": {
+                        "200": {"description": "照片", "content": {"image/*": {}}},
+                        **{k: v for k, v in _responses({}, 401, 403, 404).items() if k != "200"},
+                    },
+                }
+            },
+            "/evidence": {
+                "post": {
+                    "summary": "居民照片（系统服务令牌）：补充到其 24 小时内有更新的在办工单，否则待其下一张工单",
+                    "requestBody": {
+                        "content": {
+                            "application/json": {
+                                "schema": {
+                                    "type": "object",
+                                    "required": ["sender_id", "data"],
+                                    "properties": {
+                                        "sender_id": {"type": "string"},
+                                        "media_type": {"type": "string"},
+                                        "data": {"type": "string", "description": "base64，最大 5 MB"},
+                                        "caption": {"type": "string"},
+                                        "complaint_in_progress": {"type": "boolean"},
+                                    },
+                                }
+                            }
+                        }
+                    },
+                    "responses": {
+                        **_responses({"type": "object"}, 401, 403, 413, 415, 422),
+                        "201": {"description": "{attached_to: 工单编号} 或 {pending: true}"},
+                    },
                 }
             },
             "/departments": {"get": {"summary": "承办单位", "responses": _responses({"type": "object"}, 401)}},

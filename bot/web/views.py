@@ -10,7 +10,7 @@ from bot.citypack import CityPack
 from bot.clock import format_local
 from bot.privacy import mask_phone, mask_text
 from bot.ticketing.lifecycle import RUNNING, allowed_actions
-from bot.ticketing.models import Ticket, TicketEvent
+from bot.ticketing.models import Attachment, Ticket, TicketEvent
 from bot.ticketing.states import Status
 
 
@@ -79,6 +79,22 @@ def ticket_json(
         "version": ticket.version,
         "allowed_actions": [a.value for a in allowed_actions(status) if viewer is not None and viewer.may(a)],
         **({"timeline": [event_json(event, staff, clear) for event in events]} if timeline else {}),
+        **({"attachments": [attachment_json(ticket, a) for a in ticket.attachments]} if staff else {}),
+    }
+
+
+def attachment_url(ticket: Ticket, attachment: Attachment) -> str:
+    return f"/api/v1/tickets/{ticket.number}/attachments/{attachment.id}"
+
+
+def attachment_json(ticket: Ticket, attachment: Attachment) -> Dict[str, Any]:
+    """Staff only: residents' photos never appear in public or service views."""
+    return {
+        "id": attachment.id,
+        "media_type": attachment.media_type,
+        "size": attachment.size,
+        "url": attachment_url(ticket, attachment),
+        "created_at": _iso(attachment.created_at),
     }
 
 

@@ -26,6 +26,7 @@ from bot.ticketing.service import TicketFilter, TransitionRequest
 from bot.ticketing.states import Status
 from bot.web.keys import ACCOUNTS, PACK, TICKETS
 from bot.web.middleware import LOGIN, SESSION_COOKIE
+from bot.web.views import attachment_url
 
 routes = web.RouteTableDef()
 STAFF_PAGES = ("/workbench", "/console", "/dashboard", "/knowledge")
@@ -277,6 +278,13 @@ def _detail(ticket: Ticket, login: Login, request: web.Request, message: str = "
     flash = f'<p class="ok" role="status">{escape(message)}</p>' if message else ""
     flash += f'<p class="error" role="alert">{escape(error)}</p>' if error else ""
     merged = f"<p>已并入工单：{escape(ticket.merged_into)}</p>" if ticket.merged_into else ""
+    photos = "".join(
+        f'<a href="{attachment_url(ticket, a)}" target="_blank" rel="noopener">'
+        f'<img src="{attachment_url(ticket, a)}" alt="居民照片 {format_local(a.created_at)}" loading="lazy" '
+        f'style="max-width:160px;max-height:160px;margin:4px;border:1px solid #ccc"></a>'
+        for a in ticket.attachments
+    )
+    evidence = f'<h2>居民照片（{len(ticket.attachments)}）</h2><div id="attachments">{photos}</div>' if photos else ""
     return (
         f'<nav><a href="/workbench">← 返回工作台</a></nav>{flash}'
         f'<h1>工单 {ticket.number}</h1><div class="card {urgency}" id="summary">'
@@ -284,7 +292,7 @@ def _detail(ticket: Ticket, login: Login, request: web.Request, message: str = "
         f'<div class="due">办理时限：{format_local(ticket.due_at)}（{_URGENCY_TEXT[urgency]}）</div>'
         f"<div>承办单位：{escape(ticket.department.name)}</div>"
         f"<div>地址：{escape(ticket.address_full)}</div><div>联系电话：{escape(phone or '未留')}</div>"
-        f"<p>{escape(ticket.description)}</p>{merged}</div>"
+        f"<p>{escape(ticket.description)}</p>{merged}</div>{evidence}"
         f'<h2>办理</h2><div class="actions">{forms or "<p class=meta>当前无可执行的操作</p>"}</div>'
         f'<h2>时间线</h2><ol class="timeline" id="timeline">{events}</ol>'
     )

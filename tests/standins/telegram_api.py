@@ -12,6 +12,7 @@ import itertools
 import json
 import time
 from typing import Any, Dict, List
+from urllib.parse import unquote
 
 from aiohttp import web
 
@@ -34,6 +35,7 @@ class FakeBotAPI:
         self.sent: Dict[int, List[Dict[str, Any]]] = {}
         self.updates: List[Dict[str, Any]] = []
         self.webhook: Dict[str, Any] = {}
+        self.files: Dict[str, bytes] = {}  # file_id → content, for getFile and the download
         self.failing = False
         self.changed = asyncio.Condition()
         self._message_ids = itertools.count(100)
@@ -43,6 +45,8 @@ class FakeBotAPI:
         return [
             web.post(f"/bot{self.token}/{{method}}", self.handle),
             web.get(f"/bot{self.token}/{{method}}", self.handle),
+            # PTB quotes the token's ":" in file URLs (`%3A`), so the token is compared unquoted.
+            web.get("/file/{bot_token:bot[^/]+}/{path:.+}", self.download),
         ]
 
     def app(self) -> web.Application:
@@ -55,11 +59,30 @@ class FakeBotAPI:
         params = {k: _value(v) for k, v in (await request.post()).items() if isinstance(v, str)}
         if self.failing:
             return web.json_response({"ok": False, "error_code": 502, "description": "Bad Gateway"}, status=502)
+        if method == "getFile" and str(params.get("file_id")) not in self.files:
+            return web.json_response(
+                {"ok": False, "error_code": 400, "description": "Bad Request: invalid file_id"}, status=400
+            )
         async with self.changed:
             self.calls.append({"method": method, **params})
             result = await self._answer(method, params)
             self.changed.notify_all()
         return web.json_response({"ok": True, "result": result})
+
+    async def download(self, request: web.Request) -> web.Response:
+        """`/file/bot<token>/<file_path>`, where getFile's `file_path` points."""
+        if unquote(request.match_info["bot_token"]) != f"bot{self.token}":
+            raise web.HTTPNotFound()
+        path = request.match_info["path"]
+        file_id = path.removeprefix("photos/").rsplit(".", 1)[0]
+        if self.failing or file_id not in self.files:
+            raise web.HTTPNotFound()
+        self.calls.append({"method": "download", "path": path})
+        return web.Response(body=self.files[file_id], content_type="application/octet-stream")
+
+    def add_file(self, file_id: str, content: bytes) -> None:
+        """A file the resident sent (a photo), for getFile and the download."""
+        self.files[file_id] = content
 
     async def _answer(self, method: str, params: Dict[str, Any]) -> Any:
         if method == "getMe":
@@ -73,6 +96,14 @@ class FakeBotAPI:
             if not ready:
                 await asyncio.sleep(0.05)
             return ready
+        if method == "getFile":
+            file_id = str(params["file_id"])
+            return {
+                "file_id": file_id,
+                "file_unique_id": f"u{abs(hash(file_id)) % 10**8}",
+                "file_size": len(self.files[file_id]),
+                "file_path": f"photos/{file_id}.jpg",
+            }
         if method in ("sendMessage", "sendPhoto"):
             chat_id = int(params["chat_id"])
             message = {

@@ -122,12 +122,14 @@ class TicketService:
         public: bool,
         from_status: Status | None = None,
         department_code: str | None = None,
+        at: datetime | None = None,
     ) -> None:
-        """Append a timeline event (also the audit trail: who, when, what, from → to)."""
+        """Append a timeline event (also the audit trail: who, when, what, from → to).
+        Events of one operation pass its moment as `at`, so they read as one step on the timeline."""
         session.add(
             TicketEvent(
                 ticket=ticket,  # not ticket_id: a new ticket has no id before the flush
-                at=self.clock(),
+                at=at or self.clock(),
                 actor=actor.name,
                 actor_role=actor.role.value,
                 action=action,
@@ -149,12 +151,13 @@ class TicketService:
         note: str,
         public: bool = True,
         department_code: str | None = None,
+        at: datetime | None = None,
     ) -> None:
         """The only place that sets `Ticket.status`; every change leaves an event behind."""
         current = Status(ticket.status) if ticket.status else None
         ticket.status = to_status.value
-        ticket.updated_at = self.clock()
-        self._record(session, ticket, actor, action, to_status, note, public, current, department_code)
+        ticket.updated_at = at or self.clock()
+        self._record(session, ticket, actor, action, to_status, note, public, current, department_code, at)
 
     # -- opening tickets ----------------------------------------------------------------------
 
@@ -210,16 +213,18 @@ class TicketService:
                 original = await self._duplicate_of(session, ticket) if not decision.triage else None
                 # The day's sequence row stays locked until commit, so the number is taken last.
                 ticket.number = await self._next_number(session, local(now).date())
-                self._move(session, ticket, SYSTEM, "accept", Status.accepted, "您的诉求已受理")
+                # Acceptance and the first dispatch are one moment: the resident hears of both in the
+                # conversation, and the progress push (bot/notify) tells only what happens after it.
+                self._move(session, ticket, SYSTEM, "accept", Status.accepted, "您的诉求已受理", at=now)
                 session.add(ticket)
                 if original is not None:
-                    self._link_duplicate(session, ticket, original)
+                    self._link_duplicate(session, ticket, original, now)
                 elif decision.triage:
-                    self._record(session, ticket, SYSTEM, "triage", Status.accepted, decision.reason, public=False)
+                    self._record(session, ticket, SYSTEM, "triage", Status.accepted, decision.reason, False, at=now)
                 else:
                     ticket.dispatched_at = now
                     note = f"已派至{unit.name}办理，办理时限至{format_local(due)}（{decision.reason}）"
-                    self._move(session, ticket, SYSTEM, Action.dispatch.value, Status.dispatched, note)
+                    self._move(session, ticket, SYSTEM, Action.dispatch.value, Status.dispatched, note, at=now)
                 await self._attach_pending(session, ticket)
         except IntegrityError:
             # Two requests with one idempotency key raced; the other one won.
@@ -314,7 +319,7 @@ class TicketService:
             return None
         return (await session.execute(select(Ticket).where(Ticket.id == best[1]))).unique().scalar_one()
 
-    def _link_duplicate(self, session: AsyncSession, ticket: Ticket, original: Ticket) -> None:
+    def _link_duplicate(self, session: AsyncSession, ticket: Ticket, original: Ticket, at: datetime) -> None:
         """重复件: the new ticket joins the open one; the resident follows the existing case."""
         ticket.merged_into = original.number
         ticket.department_code = original.department_code
@@ -323,7 +328,7 @@ class TicketService:
             f"您反映的问题已有市民反映，正在办理中（工单 {original.number}），"
             f"已并入该工单一并办理，可凭编号 {original.number} 查询进展"
         )
-        self._move(session, ticket, SYSTEM, Action.merge.value, Status.merged, note)
+        self._move(session, ticket, SYSTEM, Action.merge.value, Status.merged, note, at=at)
         self._record(
             session,
             original,
@@ -332,6 +337,7 @@ class TicketService:
             Status(original.status),
             f"又有市民反映同一问题（重复件 {ticket.number}），已并入本工单",
             public=False,
+            at=at,
         )
 
     async def _next_number(self, session: AsyncSession, day: date) -> str:

@@ -91,6 +91,20 @@ async def test_acceptance_internal_notes_and_tickets_from_the_phone_are_not_push
     assert rasa.calls == []
 
 
+async def test_a_new_tickets_own_acceptance_and_dispatch_are_not_pushed_on_a_running_clock(service, rasa, clock):
+    """The resident hears of acceptance and dispatch in the conversation that opened the ticket; a push
+    right after would repeat it. A real clock moves between the two events — a frozen one hid that."""
+
+    def ticking() -> Any:
+        clock.moment += timedelta(milliseconds=1)
+        return clock.moment
+
+    service.clock = ticking
+    await _ticket(service)
+    assert await notifier(service, rasa, clock).run_once() == 0
+    assert rasa.calls == []
+
+
 async def test_while_rasa_or_the_channel_is_down_updates_wait_and_go_out_in_order(service, rasa, clock):
     number = await _ticket(service, "wx:oVx3Q5Zk8ZbRr1a2b3c4d5e6f7g8")
     clock.moment += timedelta(hours=1)

@@ -17,6 +17,7 @@ from bot.clock import Clock, system_clock
 from bot.errors import HotlineError
 from bot.ticketing.lifecycle import Action
 from bot.ticketing.service import NewTicket, TicketService, TransitionRequest
+from bot.ticketing.states import Status
 
 # (username, role, department) — department staff of the two busiest units and of the hotline centre.
 ACCOUNTS = (
@@ -89,8 +90,8 @@ async def seed_demo(
             )
         )
         numbers.append(ticket.number)
-        if not new:
-            continue
+        if not new or ticket.status != Status.dispatched.value:
+            continue  # seen before, or merged into a resident's real case about the same place: leave it
         staff = Principal(
             f"demo:{ticket.department_code}", Role.department, ticket.department_code, pack.triage_department
         )

@@ -21,3 +21,21 @@ async def test_demo_accounts_log_in_and_cases_sit_in_several_states(service, pac
 
     again, same = await seed_demo(service.engine, pack, clock)
     assert again == [] and same == numbers
+
+
+async def test_demo_cases_never_break_a_database_with_real_cases_at_the_same_places(service, pack, clock):
+    from bot.ticketing.service import NewTicket
+
+    real, _ = await service.create(
+        NewTicket(
+            sender_id="web:a-real-resident",
+            description=CASES[0].text,
+            address=CASES[0].address,
+            category=CASES[0].category,
+            category_confidence=0.9,
+        )
+    )
+    _, numbers = await seed_demo(service.engine, pack, clock)
+    merged = await service.get(numbers[0])
+    assert Status(merged.status) is Status.merged and merged.merged_into == real.number
+    assert Status((await service.get(real.number)).status) is Status.dispatched  # the real case is untouched

@@ -122,18 +122,23 @@ def _input(values: dict) -> ArticleInput:
     )
 
 
-@routes.post("/knowledge")
-async def create_article(request: web.Request) -> web.Response:
+async def _save(request: web.Request, article_id: int | None) -> web.Response:
+    """A new article (no id) or an edited one: validate, save, back to the list with the outcome."""
     login = _admin(request)
     if isinstance(login, web.Response):
         return login
     values = await _checked_form(request, login)
     try:
         data = _input(values).validate(request.app[PACK].taxonomy.codes())
-        await request.app[KNOWLEDGE].save(data, login.principal.name)
+        await request.app[KNOWLEDGE].save(data, login.principal.name, article_id)
     except HotlineError as exc:
         return await _list_page(request, login, error=exc.message, status=exc.status)
     raise web.HTTPSeeOther("/knowledge?saved=1")
+
+
+@routes.post("/knowledge")
+async def create_article(request: web.Request) -> web.Response:
+    return await _save(request, None)
 
 
 def _article_id(request: web.Request) -> int:
@@ -157,16 +162,7 @@ async def edit_page(request: web.Request) -> web.Response:
 
 @routes.post("/knowledge/{article_id}")
 async def update_article(request: web.Request) -> web.Response:
-    login = _admin(request)
-    if isinstance(login, web.Response):
-        return login
-    values = await _checked_form(request, login)
-    try:
-        data = _input(values).validate(request.app[PACK].taxonomy.codes())
-        await request.app[KNOWLEDGE].save(data, login.principal.name, _article_id(request))
-    except HotlineError as exc:
-        return await _list_page(request, login, error=exc.message, status=exc.status)
-    raise web.HTTPSeeOther("/knowledge?saved=1")
+    return await _save(request, _article_id(request))
 
 
 @routes.post("/knowledge/{article_id}/active")

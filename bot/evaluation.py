@@ -137,6 +137,9 @@ class Report:
     category_by_kind: Dict[str, LabelFigures]
     sector: LabelFigures
     appeal_type: LabelFigures
+    # Against the held-out writer's first labels, before the blind second labelling and adjudication
+    # (nlu_data/LABELLING.md): shown beside the adjudicated figure so the relabelling hides nothing.
+    appeal_type_writer: LabelFigures
     category_table: Dict[str, Scores]
     category_pairs: List[Pair]
     entities: Dict[str, EntityCounts]
@@ -184,6 +187,13 @@ def score(
         appeal_type=LabelFigures.of(
             [(r["appeal_type"], p.get("appeal_type") or "") for r, p in pairs if r.get("appeal_type")]
         ),
+        appeal_type_writer=LabelFigures.of(
+            [
+                (r.get("appeal_type_writer") or r["appeal_type"], p.get("appeal_type") or "")
+                for r, p in pairs
+                if r.get("appeal_type")
+            ]
+        ),
         category_table=f1_table(category_pairs),
         category_pairs=category_pairs,
         entities=entity_counts,
@@ -220,6 +230,7 @@ def format_report(report: Report) -> str:
         *[_figures(f"category ({kind})", figures) for kind, figures in report.category_by_kind.items()],
         _figures("sector", report.sector),
         _figures("appeal type", report.appeal_type),
+        _figures("  (writer's labels)", report.appeal_type_writer),
         f"out of scope: recall={report.oos_recall:.3f} (n={report.oos_support})  "
         f"in-scope rejected={report.false_rejection:.3f}  fallback={report.fallback_rate:.3f} "
         f"(n={report.in_scope_support})",

@@ -18,28 +18,35 @@ from bot.nlu.text import jionlp
 
 _PLACE_SUFFIX = (
     "大道|大街|路|街|巷|小区|花园|苑|家园|新村|宿舍|大厦|广场|市场|菜场|公园|社区|村|镇|"
-    "园|医院|学校|中学|小学|幼儿园|商场|车站|地铁站|公交站|酒店|宾馆|写字楼|城|"
-    "派出所|卫生所|管理所|保健院|人民医院|卫生院|养老院|[东南西北高]站|馆|服务中心|活动中心|高架|大桥|隧道"
+    "园|医院|学校|中学|小学|幼儿园|商场|车站|地铁站|公交站|酒店|宾馆|写字楼|城(?!市)|"
+    "派出所|卫生所|管理所|保健院|人民医院|卫生院|养老院|[东南西北高]站|馆|服务中心|活动中心|高架|大桥|隧道|"
+    "湖|水库|华府|饭店|剧院|银行|超市|加油站|服务站|地下通道|片区|[一二三四五六七八九十\\d]中"
 )
 _TAIL = (
     r"(?:门口|\d+(?:号楼|号院|号|栋|幢|单元|层|楼|室)|[东南西北]?[大侧正后]?门|路口|交叉口|口|附近|旁边|对面|后面|"
-    r"一带|段|[东南西北]段|楼下|楼上|楼顶|楼道|负?[一二三四五六七八九十\d]+楼|[东南西北]{1,2}角|"
-    r"往[东南西北][^，。,.！!？?\s]{0,6}?米|急诊|门诊|站台|车位)*"
+    r"一带|段|[东南西北]段|楼下|楼上|楼顶|负[一二三四五六七八九十\d]+楼|\d+楼|[东南西北]{1,2}角|"
+    r"往[东南西北][^，。,.！!？?\s]{0,6}?米|急诊|门诊|站台|车位|[东南西北][侧面]|(?:和\d+栋)?之间|桥下|村口|后山)*"
 )
 _NAME = r"(?:(?!的)[\u4e00-\u9fa5A-Za-z0-9]){1,8}?"  # "的" ends a place name: "张江路的路灯"
+# The name of a place that follows a street ("延安中路" + "工商银行"): no verbs or measure words in it.
+_NAME_AFTER = r"(?:(?![的有在是了和把被给到从个])[\u4e00-\u9fa5A-Za-z0-9]){0,8}?"
 _ADMIN = r"(?:[\u4e00-\u9fa5]{2,7}?(?:省|市|新区|区|县))*"
 ADDRESS_RE = re.compile(
     rf"({_ADMIN}{_NAME}(?:{_PLACE_SUFFIX})(?:\d+[号弄]|[东南西北中]段)?"
     rf"(?:(?:和|与|跟|、){_NAME}(?:路|街|巷|大道)(?:交叉口|路口|交界处)?)?"
-    rf"(?:{_NAME}(?:{_PLACE_SUFFIX}))?{_TAIL})"
+    rf"(?:{_NAME_AFTER}(?:{_PLACE_SUFFIX}))?{_TAIL})"
 )
+_TAIL_RE = re.compile(_TAIL)
 # Words that cannot begin a place name; the candidate is cut after the last of them.
 _LEAD = re.compile(
     r"^.*(?:我们|我家|咱们|你们|他们|这个|那个|这边|那边|住在|位于|就在|地址是|地址|在|到|于|从|是|的|住|"
     r"我|这|那|该|本|有|个|家|里|了|说|要|去|"
     r"反映|举报|投诉|咨询|请问|想问|问下|问一下|一下|路过|经过|建议|希望|麻烦|要求|谢谢|感谢|申请|加强|牵头|"
-    r"免费|可以|只能|走|推|请|找|问)"
+    r"免费|可以|只能|走|推|请|找|问|喊|把|往|离|过|写|换成|为什么|为啥|发现|修复|开通|查查|挨着|比如|占着|占用|"
+    r"给|利用|鼓励|如果|另外|轮流|重新|影响|得|或者|致|对(?!面)|回(?!龙)|向(?!阳))"
 )
+# Where-at words that open a candidate ("楼下盐务街32号"); cut only at the start, they also end places.
+_OPENING = re.compile(r"^(?:楼下|楼上|隔壁|表扬)")
 _NOT_PLACES = {
     "小区",
     "马路",
@@ -83,6 +90,18 @@ _NOT_PLACES = {
 # "一所小学", "几盏路灯", "另一个小区": a counted or pointed-at generic place is not an address.
 _COUNTED = re.compile(r"[一二两三四五六七八九十几另每各某哪]+[所个条座家盏处间栋]?")
 _DIVISION_SUFFIX = ("省", "市", "区", "县", "州")
+# A kind of place without a name ("老旧小区", "无证餐馆", "区图书馆", "整条街") says where nobody can go.
+_GENERIC_PLACE = re.compile(
+    r"(?:老旧|老|新|大型|小型|大|小|安置|民营|民办|公办|私立|私人|无证|黑|社区|宠物|培训|背街|公共|市政|水泥|整条|"
+    r"半条|这条|那条|区|市|隔壁|附近|周边|其他|五岔|三岔|上|读|[一二两三四五六七八九十几]?[所条段座家个])*"
+    r"(?:小区|医院|诊所|餐馆|饭馆|面馆|旅馆|宾馆|酒店|学校|小学|中学|幼儿园|养老院|菜市场|菜场|市场|图书馆|体育馆|"
+    r"游泳馆|文化馆|博物馆|殡仪馆|麻将馆|活动中心|服务中心|卫生服务中心|政务服务中心|道路|马路|路|街|巷|小巷|宿舍|"
+    r"公园|花园|广场|村|站|车站|路口|路段|段路|沿街|城|档案馆|文化活动中心)"
+)
+# Words ending like a road that are not one: "绕路", "跑路", "公交线路"; and bus lines ("42路", "K3路").
+_NOT_ROAD = re.compile(
+    r"(?:线路|绕路|跑路|顺路|一路|走路|修路|出路|带路|让路|过路|堵路|问路|马路|半路|无路|[A-Za-z]?\d+路)$"
+)
 
 
 @dataclass(frozen=True)
@@ -95,6 +114,23 @@ class Address:
     in_area: bool  # False when the text names another city: the hotline cannot dispatch it
 
 
+# A district or county written out with its city ("六盘水市钟山区"): an address even without a street.
+_DIVISION_RE = re.compile(r"[\u4e00-\u9fa5]{2,4}?市[\u4e00-\u9fa5]{2,4}?(?:新区|区|县)")
+
+
+def _tail_end(text: str, end: int) -> int:
+    tail = _TAIL_RE.match(text, end)  # the pattern also matches nothing, so there is always a match
+    return tail.end() if tail else end
+
+
+def _without_tail(value: str) -> str:
+    """ "省医急诊" → "省医", "金鸭小区门口" → "金鸭小区": the place without where-at-it."""
+    for cut in range(1, len(value)):
+        if _TAIL_RE.fullmatch(value, cut):
+            return value[:cut]
+    return value
+
+
 def find_addresses(text: str, gazetteer: Tuple[str, ...] = ()) -> List[Tuple[int, int, str]]:
     """Address-like spans `(start, end, text)` in `text`, longest first where they overlap."""
     spans: List[Tuple[int, int, str]] = []
@@ -105,26 +141,35 @@ def find_addresses(text: str, gazetteer: Tuple[str, ...] = ()) -> List[Tuple[int
         if lead:
             start += lead.end()
             value = value[lead.end() :]
-        bare = value.rstrip("门口附近旁边对面楼下")
+        opening = _OPENING.match(value)
+        if opening and len(value) - opening.end() >= 3:
+            start += opening.end()
+            value = value[opening.end() :]
+        bare = _without_tail(value)
         counted = _COUNTED.match(bare)
         if counted and bare[counted.end() :] in _NOT_PLACES:
             continue
         if len(value) < 3 or value in _NOT_PLACES or bare in _NOT_PLACES:
             continue
+        if _GENERIC_PLACE.fullmatch(bare) or _NOT_ROAD.search(bare):
+            continue
         spans.append((start, end, value))
+    spans += [(m.start(), m.end(), m.group()) for m in _DIVISION_RE.finditer(text)]
     for place in gazetteer:
         for found in re.finditer(re.escape(place), text):
             spans.append((found.start(), found.end(), place))
     spans.sort(key=lambda s: (s[0], -(s[1] - s[0])))
     merged: List[Tuple[int, int, str]] = []
     for span in spans:
-        if merged and span[0] < merged[-1][1]:
+        # Overlapping or touching places are one address: "中华北路" + "喷水池" → "中华北路喷水池".
+        if merged and span[0] <= merged[-1][1]:
             last = merged[-1]
             if span[1] > last[1]:
                 merged[-1] = (last[0], span[1], text[last[0] : span[1]])
             continue
         merged.append(span)
-    return merged
+    # A gazetteer place ends before its tail: "喷水池" + "旁边", "省医" + "急诊".
+    return [(start, _tail_end(text, end), text[start : _tail_end(text, end)]) for start, end, _ in merged]
 
 
 def looks_like_place(text: str, places: Tuple[str, ...] = ()) -> bool:

@@ -26,21 +26,33 @@ from bot.nlu.address import find_addresses, gazetteer
 from bot.nlu.text import jionlp, normalize
 
 _ROAD_END = "路街巷道弄"
-_TIME_TAIL = re.compile(r"多钟?|左右|前后|以后|以前|之后|之前|开始|起|许")
+_TIME_TAIL = re.compile(r"多钟?|左右|前后|以后|以前|之后|之前|许|期间|时段|的时候|时候|高峰期?")
+# Our annotation convention (nlu_data/LABELLING.md): in "昨晚十点开始敲" the time is "昨晚十点";
+# "从去年开始" is one expression and keeps its "开始".
+_TIME_STARTS = re.compile(r"开始$")
+# jionlp sometimes takes a neighbour along: ",从今年9月" on ASCII punctuation, "次从下午四点" after "那次".
+_TIME_EDGE = " \t\n,.;:!?，。；：！？、…~～\"'“”‘’()（）次"
 # jionlp leaves out how often and since when: "天天|晚上", "这|半个月", "每到|周末".
-_TIME_HEAD = re.compile(r"(?:每天|天天|每晚|每周|每到|一到|每逢|这|近|最近|从|自从|自)$")
+_TIME_HEAD = re.compile(r"(?:每天|天天|每晚|每周|每到|一到|每逢|每|这|近|最近|从|自从|自)$")
 # How long something lasted or how long one waited ("三天", "两个多小时") is not when it happened.
 _DURATION = re.compile(
-    r"[\d一二两三四五六七八九十百千半几]+多?个?多?(?:年|月|天|日|周|星期|礼拜|小时|钟头|分钟|分|秒)多?钟?"
+    r"大?[\d一二两三四五六七八九十百千半几]+多?个?多?(?:年|月|天|日|周|星期|礼拜|小时|钟头|分钟|分|秒)多?钟?"
     r"|现在|目前|当时|每年"
 )
 # Relative times jionlp does not read.
 _MORE_TIMES = re.compile(
     r"(?:这|前|近|最近|过去)(?:几|两|一|三|半)?(?:天|周|个?星期|个?礼拜|个月|年)"
-    r"|上(?:个)?(?:月|周|星期|礼拜)[一二三四五六日天末]?|\d{1,2}月份|(?:上下学|上下班|早晚)?高峰期?|平时|周末|节假日"
+    r"|[上下]个?月|[上下](?:个)?(?:周|星期|礼拜)[一二三四五六日天末]?|\d{1,2}月份|(?:上下学|上下班|早晚)?高峰期?|平时|周末|节假日"
+    r"|(?:19|20)\d{2}年(?:\d{1,2}月(?:\d{1,2}[日号])?)?|(?<![\d个])\d{1,2}月(?:[初中底]|\d{1,2}[日号])?(?![\d份])"
+    r"|最近|前段时间|这段时间|近段时间|这学期|上学期|过年"
     r"|开学(?:以后|后)?|放学(?:以后|后)?"
 )
 _RANGE_JOIN = re.compile(r"(?:到|至|-|～|~|和|、|或|及)?")
+# "今年六十七岁" is an age, "17号车位" a parking space, "一号线" a metro line: not when it happened.
+_AGE = re.compile(r"[\d一二两三四五六七八九十]+岁")
+_NUMBERED_THING = re.compile(r"车位|线|楼|栋|单元|房|室|车")
+# jionlp reads the "18号" of "北京路18号" as a date: a bare number glued to a road name is a house number.
+_HOUSE_NUMBER = re.compile(r"\d+号?")
 MAX_TIME_TEXT = 600  # jionlp's time recogniser slows down on long letters; times come early
 
 
@@ -60,6 +72,17 @@ def extract_times(text: str) -> List[Tuple[int, int, str]]:
         end = tail.end() if tail else end
         head = _TIME_HEAD.search(text, max(0, start - 3), start)
         start = head.start() if head else start
+        if start > 0 and text[start] == "近" and text[start - 1] == "最":  # "最近两个月", not "近两个月"
+            start -= 1
+        while start < end and text[start] in _TIME_EDGE:
+            start += 1
+        while end > start and text[end - 1] in _TIME_EDGE[:-1]:
+            end -= 1
+        starts = _TIME_STARTS.search(text, start, end)
+        if starts and starts.start() > start and text[start] != "从":
+            end = starts.start()
+        if end <= start or _AGE.match(text, end) or (text[end - 1] == "号" and _NUMBERED_THING.match(text, end)):
+            continue
         if _DURATION.fullmatch(text[start:end]):  # "三天" is a duration, "这三天" a time
             continue
         join = _RANGE_JOIN.match(text, spans[-1][1]) if spans else None
@@ -83,11 +106,11 @@ def extract_entities(text: str, places: Tuple[str, ...]) -> List[Dict[str, Any]]
 
     for match in patterns.extract(plain):
         add(match.entity, match.value, match.start, match.end)
-    # jionlp reads the "18号" of "北京路18号" as a date: a time glued to a road name is a house number.
     times = [
         (start, end, value)
         for start, end, value in extract_times(plain)
-        if not value.strip().isdigit() and not (start > 0 and plain[start - 1] in _ROAD_END)
+        if not value.strip().isdigit()
+        and not (start > 0 and plain[start - 1] in _ROAD_END and _HOUSE_NUMBER.fullmatch(value))
     ]
     for start, end, _value in times:
         add("time", text[start:end], start, end)

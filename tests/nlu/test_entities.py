@@ -49,3 +49,28 @@ def test_times_are_when_it_happens_not_how_long_it_lasts(text, times):
     from bot.nlu.entities import extract_times
 
     assert [value for _, _, value in extract_times(text)] == times
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # a time right after a street name is a time, not a house number
+        ("北京路明天是不是要停水", [("address", "北京路"), ("time", "明天")]),
+        # a place that follows a street belongs to the address, with where-at-it
+        ("延安中路工商银行门口有人发传单", [("address", "延安中路工商银行门口")]),
+        ("中华北路喷水池旁边在挖路", [("address", "中华北路喷水池旁边")]),
+        # a floor and verbs around the place are not part of it
+        ("把垃圾倒在盐务街32号二楼的过道", [("address", "盐务街32号")]),
+        # "开始" after a time is not part of it; "从…开始" is one expression
+        ("昨晚十点开始敲墙", [("time", "昨晚十点")]),
+        ("从去年开始就没交社保", [("time", "从去年开始")]),
+        ("最近两个月了，每晚八点都在放音乐", [("time", "最近两个月"), ("time", "每晚八点")]),
+        # an age, a parking space number, a bus line and a kind of place are not entities
+        ("我今年六十七岁，住的老旧小区没有电梯", []),
+        ("我的17号车位被占了", []),
+        ("坐42路公交车司机一路打电话", []),
+    ],
+)
+def test_span_conventions_of_the_labelling_guide(places, text, expected):
+    """nlu_data/LABELLING.md says how address and time spans are marked; the extractor follows it."""
+    assert [(e["entity"], e["value"]) for e in extract_entities(text, places)] == expected

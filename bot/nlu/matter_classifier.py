@@ -12,24 +12,21 @@ import logging
 import re
 from typing import Any, Dict, List, Tuple
 
-import joblib
 import numpy as np
 import scipy.sparse as sp
-from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
-from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.nlu.constants import METADATA, METADATA_EXAMPLE, METADATA_INTENT, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 from sklearn.feature_extraction.text import TfidfVectorizer
 
 from bot.nlu.linear import CalibratedLinearSVC
+from bot.nlu.stored import StoredModels
 from bot.nlu.text import normalize
 
 log = logging.getLogger(__name__)
 MATTER = "matter"  # the key of the result in Rasa's parse data
-MODEL_FILE = "matter_classifier.joblib"
 # Sentences, and clauses that open a new matter ("另外…", "还有…"), of a message that may report two.
 _SENTENCE_END = re.compile(r"(?<=[。！？!?；;\n])|(?=[，,]\s*(?:另外|此外|还有|同时|顺便|再一个|再就是|而且))")
 
@@ -43,7 +40,7 @@ def _label(message: Message, key: str) -> str | None:
     return None
 
 
-def _words(text: str) -> str:
+def words_of(text: str) -> str:
     """Jieba words of the whole normalised text (the tokenizer caps tokens for DIET; this does not).
     Jieba's dictionary is the one the pipeline's tokenizer loaded, user dictionary included."""
     import jieba
@@ -51,7 +48,7 @@ def _words(text: str) -> str:
     return " ".join(word for word in jieba.lcut(normalize(text)) if word.strip())
 
 
-class _Features:
+class Features:
     """Word uni/bi-grams over jieba tokens plus character 1–3-grams, both TF-IDF."""
 
     def __init__(self) -> None:
@@ -66,7 +63,9 @@ class _Features:
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)
-class MatterClassifier(GraphComponent):
+class MatterClassifier(StoredModels):
+    model_file = "matter_classifier.joblib"
+
     @staticmethod
     def get_default_config() -> Dict[str, Any]:
         return {
@@ -84,36 +83,14 @@ class MatterClassifier(GraphComponent):
             "second_matter_min_chars": 40,
         }
 
-    def __init__(
-        self,
-        config: Dict[str, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        models: Dict[str, Any] | None = None,
-    ) -> None:
-        self._config = config
-        self._storage = model_storage
-        self._resource = resource
-        self._models = models or {}
-
-    @classmethod
-    def create(
-        cls,
-        config: Dict[str, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-    ) -> MatterClassifier:
-        return cls(config, model_storage, resource)
-
     def train(self, training_data: TrainingData) -> Resource:
         examples = [m for m in training_data.intent_examples if _label(m, "category")]
         if not examples:
             log.warning("MatterClassifier: no examples with category metadata; nothing to learn")
             return self._resource
-        features = _Features()
+        features = Features()
         texts = [m.get(TEXT) or "" for m in examples]
-        matrix = features.fit_transform([_words(t) for t in texts], [normalize(t) for t in texts])
+        matrix = features.fit_transform([words_of(t) for t in texts], [normalize(t) for t in texts])
         models: Dict[str, Any] = {"features": features}
         for key in ("category", "appeal_type"):
             labels = [_label(m, key) or "" for m in examples]
@@ -121,27 +98,7 @@ class MatterClassifier(GraphComponent):
             strength = self._config["appeal_type_C" if key == "appeal_type" else "C"]
             classifier = CalibratedLinearSVC(C=strength).fit(matrix[rows], [labels[i] for i in rows])
             models[key] = classifier
-        self._models = models
-        with self._storage.write_to(self._resource) as directory:
-            joblib.dump(models, directory / MODEL_FILE)
-        return self._resource
-
-    @classmethod
-    def load(
-        cls,
-        config: Dict[str, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-        **kwargs: Any,
-    ) -> MatterClassifier:
-        try:
-            with model_storage.read_from(resource) as directory:
-                models = joblib.load(directory / MODEL_FILE)
-        except (ValueError, FileNotFoundError):
-            log.warning("MatterClassifier: no trained model found; messages get no category")
-            models = {}
-        return cls(config, model_storage, resource, models)
+        return self._persist(models)
 
     def _rank(self, key: str, row: sp.csr_matrix) -> List[Tuple[str, float]]:
         classifier = self._models[key]
@@ -161,7 +118,7 @@ class MatterClassifier(GraphComponent):
         if len(spans) < 2:
             return None
         parts = [text[a:b] for a, b in spans]
-        rows = self._models["features"].transform([_words(p) for p in parts], [normalize(p) for p in parts])
+        rows = self._models["features"].transform([words_of(p) for p in parts], [normalize(p) for p in parts])
         classifier = self._models["category"]
         best: Tuple[str, float] | None = None
         threshold = self._config["second_matter_threshold"]
@@ -177,7 +134,7 @@ class MatterClassifier(GraphComponent):
             return messages
         for message in messages:
             text = message.get(TEXT) or ""
-            row = self._models["features"].transform([_words(text)], [normalize(text)])
+            row = self._models["features"].transform([words_of(text)], [normalize(text)])
             categories = self._rank("category", row)
             appeal_types = self._rank("appeal_type", row)
             second = self._second_matter(text, categories[0][0])

@@ -89,6 +89,7 @@ def _wait(predicate: Any, seconds: float = 30, step: float = 0.02) -> float:
 def test_a_telegram_resident_talks_to_a_clerk_and_back_to_the_bot(stack):
     linkage = _linkage(stack)
     clerk = _token(stack, "operator")
+    assert any("12319" in text for text in _say(stack, "你好"))
     [handed] = _say(stack, "转人工")
     assert "已为您转接人工服务" in handed
 
@@ -97,7 +98,8 @@ def test_a_telegram_resident_talks_to_a_clerk_and_back_to_the_bot(stack):
     assert status == 200 and handoff["state"] == "waiting" and handoff["channel_name"] == "Telegram"
     url = f"{linkage}/api/v1/handoffs/{handoff['id']}"
     transcript = _call(url, headers=clerk)[1]["messages"]
-    assert [m["author"] for m in transcript] == ["resident", "bot"] and transcript[0]["text"] == "转人工"
+    assert [m["author"] for m in transcript] == ["resident", "bot", "resident"]
+    assert transcript[0]["text"] == "你好" and "12319" in transcript[1]["text"] and transcript[2]["text"] == "转人工"
     assert _call(f"{url}/take", {}, clerk)[0] == 200
 
     # The bot stays silent: a greeting would otherwise be answered.
@@ -120,8 +122,12 @@ def test_a_telegram_resident_talks_to_a_clerk_and_back_to_the_bot(stack):
         _wait(lambda before=before: len(_chat(stack)) > before)
         to_resident.append(time.monotonic() - started)
         assert _chat(stack)[-1]["text"] == words and len(_chat(stack)) == before + 1  # verbatim, once
-    delivered = _call(url, headers=clerk)[1]["messages"]
-    assert all(m["delivery"]["state"] == "sent" for m in delivered if m["author"] == "operator")
+
+    def all_sent() -> bool:  # the chat has the line a moment before Rasa's answer confirms it
+        lines = _call(url, headers=clerk)[1]["messages"]
+        return all(m["delivery"]["state"] == "sent" for m in lines if m["author"] == "operator")
+
+    _wait(all_sent, seconds=10)
     print(
         f"\nresident → console API: p50 {statistics.median(to_console) * 1000:.0f} ms, "
         f"max {max(to_console) * 1000:.0f} ms; clerk → Telegram chat: "

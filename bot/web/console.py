@@ -83,7 +83,7 @@ async def suggest(request: web.Request) -> web.Response:
 
 
 _CONSOLE_CSS = """
-.console{display:grid;grid-template-columns:1fr;gap:10px}
+[hidden]{display:none!important}.console{display:grid;grid-template-columns:1fr;gap:10px}
 @media(min-width:900px){.console{grid-template-columns:1fr 1fr}}
 #caller-text{min-height:160px}.panel h2{margin:4px 0 6px}
 .pill{display:inline-block;background:#eef2f6;border-radius:12px;

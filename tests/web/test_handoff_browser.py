@@ -79,7 +79,7 @@ async def test_an_operator_takes_a_chat_answers_opens_a_ticket_and_hands_it_back
     use = page.locator("#hv-suggest .use-reply").first
     await use.wait_for(timeout=15000)
     suggested = await page.locator("#hv-suggest .reply span").first.inner_text()
-    assert suggested.startswith("王先生您好")
+    assert "王先生/女士您好" in suggested and "宝山北路56号" in suggested  # filled in from the chat
     await use.click()
     assert await page.input_value("#hv-reply") == suggested
     await page.fill("#hv-reply", "王先生您好，我是话务员小李。烧烤摊占道的问题我马上为您登记。")

@@ -37,9 +37,11 @@
       (h.operator ? ` · 话务员 ${h.operator}` : '') + (h.ticket_number ? ` · 已建工单 ${h.ticket_number}` : '');
     const box = $('hv-transcript');
     const atBottom = box.scrollTop + box.clientHeight >= box.scrollHeight - 20;
-    box.innerHTML = h.messages.map(m => `<div class="line ${esc(m.author)}" data-id="${m.id}">
-      <span class="who">${esc(m.author_name)}${m.operator && m.author === 'operator' ? ' ' + esc(m.operator) : ''} · ${esc(m.at_text)}</span><br>${esc(m.text)}
-      ${m.delivery ? `<br><span class="delivery ${esc(m.delivery.state)}">${esc(m.delivery.text)}</span>` : ''}</div>`).join('');
+    // No whitespace between the tags: a line keeps the resident's own line breaks (pre-wrap).
+    box.innerHTML = h.messages.map(m => `<div class="line ${esc(m.author)}" data-id="${m.id}">` +
+      `<span class="who">${esc(m.author_name)}${m.operator && m.author === 'operator' ? ' ' + esc(m.operator) : ''} · ${esc(m.at_text)}</span>\n` +
+      `<span class="text">${esc(m.text)}</span>` +
+      (m.delivery ? `\n<span class="delivery ${esc(m.delivery.state)}">${esc(m.delivery.text)}</span>` : '') + '</div>').join('');
     if (atBottom) box.scrollTop = box.scrollHeight;
     const closed = h.state === 'closed';
     $('hv-take').hidden = h.state !== 'waiting';

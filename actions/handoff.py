@@ -14,6 +14,7 @@ from rasa_sdk.types import DomainDict
 
 from actions.config import ActionSettings
 from actions.linkage_client import LinkageClient, LinkageRejected, LinkageUnavailable
+from bot.handoff.service import HANDED_BACK
 from bot.privacy import mask_text
 
 log = logging.getLogger(__name__)
@@ -36,9 +37,6 @@ CANNOT_REACH = (
 BACK_TO_FORM = "我们先接着把您反映的问题登记完。"
 RELAY_FAILED = "抱歉，系统繁忙，这条消息没能转给工作人员，请稍后再发一次，或直接拨打 12319 热线。"
 HANDOFF_OVER = "本次人工服务已经结束，智能助手继续为您服务。请把您的问题再说一次，我来为您处理。"
-HANDED_BACK = (
-    "工作人员已结束本次人工服务，感谢您的耐心。智能助手继续为您服务：您可以直接描述遇到的问题，或发送工单号查询进度。"
-)
 
 
 def _readable(text: str, buttons: Dict[str, str]) -> str:
@@ -162,14 +160,15 @@ class ActionSayOperatorReply(Action):
 
 
 class ActionHandBack(Action):
-    """Runs on `EXTERNAL_handback` {reply_id}: the clerk is done, the assistant answers again."""
+    """Runs on `EXTERNAL_handback` {reply_id, reply_text}: the clerk is done (or nobody came), the bot answers again."""
 
     def name(self) -> str:
         return "action_hand_back"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
         reply_id = next(tracker.get_latest_entity_values("reply_id"), None)
+        text = next(tracker.get_latest_entity_values("reply_text"), None)
         if tracker.get_slot(ACTIVE_SLOT):
-            dispatcher.utter_message(text=HANDED_BACK)
+            dispatcher.utter_message(text=str(text or HANDED_BACK))
         receipt = [SlotSet(RECEIPT_SLOT, str(reply_id))] if reply_id is not None else []
         return [SlotSet(ACTIVE_SLOT, False), *receipt]

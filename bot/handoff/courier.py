@@ -5,6 +5,7 @@ A line counts as delivered only when the returned tracker carries the action's r
 (`handoff_receipt` = the line's id). Lines of one conversation go out in order: a later one waits
 while an earlier one is being retried, with backoff; after the last attempt the console shows the
 line as not delivered, so the clerk phones the resident instead. A reply wakes the courier at once.
+A chat nobody takes within HANDOFF_UNANSWERED_MINUTES goes back to the bot with an apology.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import asyncio
 import contextlib
 import json
 import logging
+from datetime import timedelta
 from typing import Any, AsyncIterator, List, Set
 
 from aiohttp import web
@@ -35,9 +37,12 @@ def retry_wait(attempts: int) -> float:
 
 
 class HandoffCourier:
-    def __init__(self, handoffs: HandoffService, rasa: RasaTrigger) -> None:
+    def __init__(
+        self, handoffs: HandoffService, rasa: RasaTrigger, unanswered_after: timedelta = timedelta(minutes=30)
+    ) -> None:
         self.handoffs = handoffs
         self.rasa = rasa
+        self.unanswered_after = unanswered_after
         self.clock = handoffs.clock
         self.woken = asyncio.Event()
 
@@ -86,6 +91,7 @@ class HandoffCourier:
     async def run(self, interval: float) -> None:
         while True:
             try:
+                await self.handoffs.release_unanswered(self.unanswered_after)
                 await self.deliver_due()
             except Exception:
                 log.exception("handoff delivery round failed")
@@ -105,7 +111,8 @@ def courier_context(interval: float = 1.0) -> Any:
             log.warning("RASA_TOKEN is not set: clerks' replies are not delivered to residents")
             yield
             return
-        courier = HandoffCourier(app[HANDOFFS], RasaTrigger(settings.rasa_url, settings.rasa_token))
+        unanswered = timedelta(minutes=settings.handoff_unanswered_minutes)
+        courier = HandoffCourier(app[HANDOFFS], RasaTrigger(settings.rasa_url, settings.rasa_token), unanswered)
         app[COURIER] = courier
         task = asyncio.create_task(courier.run(interval))
         yield

@@ -33,7 +33,14 @@ MAX_LINE_CHARS = 5000  # the web chat's limit; Telegram and WeChat send less
 MAX_REPLY_CHARS = 2000  # a chat answer, not a letter; WeChat and Telegram both take it in one or two parts
 RESIDENT_MESSAGES_PER_MINUTE = 20
 MAX_MESSAGES_SHOWN = 500
-HANDBACK_NOTE = "话务员已结束人工服务，会话交还智能助手"
+# What the resident reads when the chat goes back to the bot (action_hand_back says it verbatim).
+HANDED_BACK = (
+    "工作人员已结束本次人工服务，感谢您的耐心。智能助手继续为您服务：您可以直接描述遇到的问题，或发送工单号查询进度。"
+)
+UNANSWERED = (
+    "非常抱歉，工作人员暂时都在忙，没能及时接入您的会话。您可以直接拨打 12319 热线（24 小时有人接听），"
+    "也可以继续在这里告诉我您遇到的问题，智能助手会为您登记并转交相关部门办理。"
+)
 
 
 class HandoffClosed(HotlineError):
@@ -237,8 +244,31 @@ class HandoffService:
             )
             if result.rowcount != 1:
                 await self._refuse(session, handoff_id, who)
-            session.add(self._line(handoff_id, "system", HANDBACK_NOTE, now, who.name, HANDBACK_INTENT))
+            session.add(self._line(handoff_id, "system", HANDED_BACK, now, who.name, HANDBACK_INTENT))
         return await self.get(handoff_id)
+
+    async def release_unanswered(self, waited: timedelta) -> int:
+        """Chats nobody took within `waited` go back to the bot, with an apology: a resident never waits in silence."""
+        now = self.clock()
+        released = 0
+        async with self.sessions.begin() as session:
+            stale = (
+                await session.execute(
+                    select(Handoff.id).where(Handoff.state == "waiting", Handoff.created_at < now - waited).limit(100)
+                )
+            ).scalars()
+            for handoff_id in list(stale):
+                result = await session.execute(
+                    update(Handoff)
+                    .where(Handoff.id == handoff_id, Handoff.state == "waiting")
+                    .values(state="closed", closed_at=now, closed_by="system")
+                )
+                if result.rowcount == 1:
+                    session.add(self._line(handoff_id, "system", UNANSWERED, now, "system", HANDBACK_INTENT))
+                    released += 1
+        if released:
+            log.warning("%s handoffs were not taken in time and went back to the bot", released)
+        return released
 
     async def note_ticket(self, handoff_id: int, who: Principal, number: str, told: str) -> None:
         """A ticket the clerk opened from the conversation: remembered, and the resident is told its number."""

@@ -205,3 +205,15 @@ def test_the_transcript_keeps_the_last_thirty_lines():
     events = [user(f"第{n}句") for n in range(40)]
     lines = transcript(tracker(events))
     assert len(lines) == 30 and lines[-1]["text"] == "第39句" and lines[0]["text"] == "第10句"
+
+
+async def test_a_chat_nobody_took_comes_back_with_the_apology_the_desk_wrote():
+    dispatcher = CollectingDispatcher()
+    entities = [
+        {"entity": "reply_id", "value": "19"},
+        {"entity": "reply_text", "value": "非常抱歉，工作人员暂时都在忙"},
+    ]
+    await ActionHandBack().run(
+        dispatcher, tracker([user("", "EXTERNAL_handback")], {"handoff_active": True}, entities=entities), {}
+    )
+    assert dispatcher.messages[0]["text"] == "非常抱歉，工作人员暂时都在忙"

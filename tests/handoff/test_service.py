@@ -17,8 +17,10 @@ from bot.accounts.roles import Principal, Role
 from bot.errors import InvalidInput
 from bot.handoff.courier import GIVE_UP_AFTER_ATTEMPTS, HandoffCourier
 from bot.handoff.service import (
+    HANDED_BACK,
     MAX_REPLY_CHARS,
     RESIDENT_MESSAGES_PER_MINUTE,
+    UNANSWERED,
     HandoffClosed,
     HandoffService,
     HandoffTaken,
@@ -206,7 +208,7 @@ async def test_replies_and_the_hand_back_reach_the_resident_once_and_in_order(de
     assert [(c["sender"], c["name"], c["entities"].get("reply_text")) for c in rasa.calls] == [
         (SENDER, "EXTERNAL_operator_reply", "您好，请问具体位置？"),
         (SENDER, "EXTERNAL_operator_reply", "好的，已记录。"),
-        (SENDER, "EXTERNAL_handback", "话务员已结束人工服务，会话交还智能助手"),
+        (SENDER, "EXTERNAL_handback", HANDED_BACK),
     ]
     assert rasa.calls[0]["entities"]["reply_id"] == str(first.id) and rasa.calls[1]["entities"]["reply_id"] == str(
         second.id
@@ -247,3 +249,21 @@ async def test_a_web_chat_resident_finds_the_reply_in_their_inbox(desk, rasa):
     async with desk.sessions() as session:
         inbox = list((await session.execute(select(WebChatMessage))).scalars())
     assert [(m.sender_id, '"您好，我是话务员。"' in m.payload) for m in inbox] == [("web:session-1", True)]
+
+
+async def test_a_chat_nobody_takes_goes_back_to_the_bot_with_an_apology(desk, rasa, clock):
+    forgotten, _ = await _open(desk, "tg:1")
+    clock.moment += timedelta(minutes=20)
+    taken, _ = await _open(desk, "tg:2")
+    await desk.take(taken.id, WANG)
+    fresh, _ = await _open(desk, "tg:3")
+    clock.moment += timedelta(minutes=15)
+    assert await desk.release_unanswered(timedelta(minutes=30)) == 1
+    assert (await desk.get(forgotten.id)).state == "closed" and (await desk.get(forgotten.id)).closed_by == "system"
+    assert (await desk.get(taken.id)).state == "active" and (await desk.get(fresh.id)).state == "waiting"
+    assert await desk.release_unanswered(timedelta(minutes=30)) == 0
+    await courier(desk, rasa).deliver_due()
+    assert [(c["sender"], c["name"], c["entities"]["reply_text"]) for c in rasa.calls] == [
+        ("tg:1", "EXTERNAL_handback", UNANSWERED)
+    ]
+    assert "12319" in UNANSWERED

@@ -2,7 +2,8 @@
 
 Rules cannot match "any intent", so this small policy, with a priority above RulePolicy's, takes
 every resident message to `action_relay_to_operator` and then listens. Intents pushed from outside
-(`EXTERNAL_*`: the clerk's reply, the hand-back, ticket progress) are left to the rules. It also
+(`EXTERNAL_*`: the clerk's reply, the hand-back, ticket progress) and the rating button of a progress
+push are left to the rules. It also
 brings a complaint form back after a handoff that could not be opened (the linkage service down),
 so the resident's half-told complaint goes on where it stopped.
 """
@@ -24,6 +25,8 @@ ACTIVE_SLOT = "handoff_active"
 RELAY_ACTION = "action_relay_to_operator"
 REQUEST_ACTION = "action_request_handoff"
 EXTERNAL_PREFIX = "EXTERNAL_"
+# Answers to a question the bot itself asked during the handoff (the 1–5 rating pushed after 办结).
+BOT_QUESTIONS = ("rate",)
 
 
 def next_action(tracker: DialogueStateTracker) -> Optional[str]:
@@ -35,7 +38,7 @@ def next_action(tracker: DialogueStateTracker) -> Optional[str]:
         return None
     if latest == ACTION_LISTEN_NAME:
         intent = str((tracker.latest_message.intent if tracker.latest_message else {}).get("name") or "")
-        return None if intent.startswith(EXTERNAL_PREFIX) else RELAY_ACTION
+        return None if intent.startswith(EXTERNAL_PREFIX) or intent in BOT_QUESTIONS else RELAY_ACTION
     if latest == RELAY_ACTION:
         return ACTION_LISTEN_NAME
     return None

@@ -25,7 +25,7 @@ def _said(intent: str) -> List[Event]:
 HANDED = [ActionExecuted("action_listen"), SlotSet("handoff_active", True)]
 
 
-@pytest.mark.parametrize("intent", ["greet", "report_problem", "ask_human", "nlu_fallback", "cancel", "rate"])
+@pytest.mark.parametrize("intent", ["greet", "report_problem", "ask_human", "nlu_fallback", "cancel", "affirm"])
 def test_while_a_clerk_has_the_chat_every_resident_message_is_relayed(intent):
     assert (
         next_action(_tracker([*HANDED, ActionExecuted("action_listen"), *_said(intent)])) == "action_relay_to_operator"
@@ -37,8 +37,8 @@ def test_after_relaying_the_bot_listens():
     assert next_action(_tracker(events)) == "action_listen"
 
 
-@pytest.mark.parametrize("intent", ["EXTERNAL_operator_reply", "EXTERNAL_handback", "EXTERNAL_ticket_update"])
-def test_pushed_intents_are_left_to_the_rules(intent):
+@pytest.mark.parametrize("intent", ["EXTERNAL_operator_reply", "EXTERNAL_handback", "EXTERNAL_ticket_update", "rate"])
+def test_pushed_intents_and_the_rating_of_a_pushed_update_are_left_to_the_rules(intent):
     assert next_action(_tracker([*HANDED, ActionExecuted("action_listen"), *_said(intent)])) is None
 
 

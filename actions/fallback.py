@@ -1,4 +1,5 @@
-"""Low-confidence fallback: offer the two best guesses as buttons, like a clerk would ask."""
+"""Low-confidence fallback: offer the two best guesses as buttons, like a clerk would ask; when the
+bot failed on the resident's previous message too, a clerk takes the chat (人工转接)."""
 
 from __future__ import annotations
 
@@ -6,11 +7,12 @@ import json
 from typing import Dict, List
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import EventType
+from rasa_sdk.events import EventType, UserUtteranceReverted
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions import appeal
+from actions.handoff import NOT_UNDERSTOOD, failed_last_turn, request_handoff
 
 INTENT_CHOICES: Dict[str, str] = {
     "ask_progress": "查询办理进度",
@@ -25,6 +27,8 @@ class ActionSuggestGuesses(Action):
         return "action_suggest_guesses"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
+        if failed_last_turn(tracker):
+            return await request_handoff(dispatcher, tracker, "bot_failed", NOT_UNDERSTOOD)
         text = tracker.latest_message.get("text") or ""
         if not appeal.has_chinese(text) and not any(ch.isdigit() for ch in text):
             dispatcher.utter_message(text=appeal.ONLY_CHINESE)  # emoji, symbols or a foreign language
@@ -50,3 +54,19 @@ class ActionSuggestGuesses(Action):
             text="抱歉，我不太确定您的意思，您是想：（都不是的话，请换个说法告诉我）", buttons=buttons[:2]
         )
         return []
+
+
+class ActionDefaultFallback(Action):
+    """Rasa's core fallback (no rule or story fits), as Rasa's own but with the second failure to a clerk."""
+
+    def name(self) -> str:
+        return "action_default_fallback"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
+        if failed_last_turn(tracker):
+            events = await request_handoff(dispatcher, tracker, "bot_failed", NOT_UNDERSTOOD)
+            if events:
+                return events
+            return [UserUtteranceReverted()]
+        dispatcher.utter_message(response="utter_default")
+        return [UserUtteranceReverted()]  # like Rasa's: the misunderstood message does not steer what follows

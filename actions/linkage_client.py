@@ -64,3 +64,16 @@ class LinkageClient:
         body = {"action": "rate", "rating": rating, "sender_id": sender_id}
         data = await self._request("POST", f"/api/v1/tickets/{quote(number)}/transitions", json=body)
         return dict(data) if isinstance(data, dict) else None
+
+    async def open_handoff(self, sender_id: str, reason: str, transcript: List[Dict[str, Any]]) -> Dict[str, Any]:
+        """人工转接: the conversation joins the clerks' queue (the resident's open one if there is one)."""
+        body = {"sender_id": sender_id, "reason": reason, "transcript": transcript}
+        data = await self._request("POST", "/api/v1/handoffs", json=body)
+        if data is None:
+            raise LinkageUnavailable("POST /api/v1/handoffs: 404")
+        return dict(data)
+
+    async def relay_to_handoff(self, sender_id: str, text: str) -> Dict[str, Any] | None:
+        """What the resident said, for the clerk; None when their handoff is over."""
+        data = await self._request("POST", "/api/v1/handoffs/messages", json={"sender_id": sender_id, "text": text})
+        return dict(data) if data else None

@@ -45,6 +45,8 @@ class Settings:
     scheduler_seconds: float = 60.0  # how often deadlines are checked (预警/督办); 0 turns it off
     rasa_token: str = ""  # for pushing progress to residents (bot/notify); empty → no pushes
     notify_interval_seconds: float = 3.0
+    # A chat handed to a clerk that nobody takes within this many minutes goes back to the bot (人工转接).
+    handoff_unanswered_minutes: float = 30.0
     # The Rasa model behind the operator console's suggestions, loaded once at start-up; None: no suggestions.
     suggest_model: Path | None = None
     # Residents' photos (evidence) are kept here as files, never in the database.
@@ -67,6 +69,7 @@ class Settings:
             scheduler_seconds=_seconds(env.get("HOTLINE_SCHEDULER_SECONDS", "60")),
             rasa_token=env.get("RASA_TOKEN", ""),
             notify_interval_seconds=float(env.get("NOTIFY_INTERVAL_SECONDS", "3")),
+            handoff_unanswered_minutes=_minutes(env.get("HANDOFF_UNANSWERED_MINUTES", "30")),
             suggest_model=_suggest_model(env),
             attachments_dir=Path(env.get("HOTLINE_ATTACHMENTS_DIR") or ROOT / "var" / "attachments"),
         )
@@ -89,3 +92,13 @@ def _suggest_model(env: Mapping[str, str]) -> Path | None:
         return None
     path = Path(value) if value else ROOT / "models" / "hotline.tar.gz"
     return path if path.exists() else None
+
+
+def _minutes(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError as exc:
+        raise SystemExit(f"HANDOFF_UNANSWERED_MINUTES 应为分钟数，而不是 '{text}'") from exc
+    if value <= 0:
+        raise SystemExit("HANDOFF_UNANSWERED_MINUTES 应大于 0")
+    return value

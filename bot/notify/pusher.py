@@ -18,7 +18,7 @@ import json
 import logging
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any, AsyncIterator, Dict, List, Optional, Set
+from typing import Any, AsyncIterator, Dict, List, Optional, Set, Tuple
 from urllib.parse import quote
 
 import aiohttp
@@ -55,9 +55,10 @@ class RasaTrigger:
     token: str
     timeout: float = 30.0
 
-    async def tell(self, sender_id: str, ticket_number: str, event_id: int) -> Dict[str, Any]:
+    async def trigger(self, sender_id: str, intent: str, entities: Dict[str, str], receipt: Tuple[str, str]) -> Any:
+        """Trigger `intent` on the resident's conversation; delivered only when slot `receipt[0]` reads `receipt[1]`."""
         url = f"{self.rasa_url.rstrip('/')}/conversations/{quote(sender_id, safe='')}/trigger_intent"
-        body = {"name": UPDATE_INTENT, "entities": {"ticket_number": ticket_number, "event_id": str(event_id)}}
+        body = {"name": intent, "entities": entities}
         try:
             async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=self.timeout)) as session:
                 async with session.post(
@@ -69,9 +70,14 @@ class RasaTrigger:
         except (aiohttp.ClientError, asyncio.TimeoutError, ValueError) as exc:
             raise PushFailed(f"Rasa not reachable: {exc!r}") from exc
         slots = ((data or {}).get("tracker") or {}).get("slots") or {}
-        if str(slots.get(RECEIPT_SLOT)) != str(event_id):
-            raise PushFailed("the update action gave no receipt")
+        if str(slots.get(receipt[0])) != receipt[1]:
+            raise PushFailed(f"the action for {intent} gave no receipt")
         return dict(data)
+
+    async def tell(self, sender_id: str, ticket_number: str, event_id: int) -> Dict[str, Any]:
+        entities = {"ticket_number": ticket_number, "event_id": str(event_id)}
+        data: Dict[str, Any] = await self.trigger(sender_id, UPDATE_INTENT, entities, (RECEIPT_SLOT, str(event_id)))
+        return data
 
 
 class Notifier:

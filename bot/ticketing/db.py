@@ -15,6 +15,7 @@ def schema() -> MetaData:
     """Every table of the linkage service, for migrations and for resetting a test database.
     Tables of other capabilities live in their own packages and register on import."""
     import bot.accounts.models
+    import bot.handoff.models
     import bot.knowledge.models
     import bot.notify.models  # noqa: F401
     from bot.ticketing.models import Base

@@ -13,6 +13,8 @@ from bot.accounts.service import AccountService
 from bot.citypack import CityPack, load_city_pack
 from bot.classify import Classifier
 from bot.clock import Clock, system_clock
+from bot.handoff.courier import courier_context
+from bot.handoff.service import HandoffService
 from bot.knowledge.service import KnowledgeBase
 from bot.notify.pusher import notifier_context
 from bot.reporting.hotspots import load_policy
@@ -24,8 +26,20 @@ from bot.ticketing.db import create_schema, make_engine
 from bot.ticketing.evidence import EvidenceFiles
 from bot.ticketing.scheduler import DeadlineScheduler
 from bot.ticketing.service import TicketService
-from bot.web import api, chat, console, dashboard, knowledge, open311, workbench
-from bot.web.keys import ACCOUNTS, EVIDENCE, HTTP, KNOWLEDGE, PACK, REPORTS, SCHEDULER, SETTINGS, SUGGESTER, TICKETS
+from bot.web import api, chat, console, dashboard, handoffs, knowledge, open311, workbench
+from bot.web.keys import (
+    ACCOUNTS,
+    EVIDENCE,
+    HANDOFFS,
+    HTTP,
+    KNOWLEDGE,
+    PACK,
+    REPORTS,
+    SCHEDULER,
+    SETTINGS,
+    SUGGESTER,
+    TICKETS,
+)
 from bot.web.middleware import authenticate, errors
 
 
@@ -71,6 +85,7 @@ def init_app(
         await service.sync_departments()
         app[TICKETS] = service
         app[ACCOUNTS] = AccountService(engine, app[PACK], clock)
+        app[HANDOFFS] = HandoffService(engine, clock)
         app[SCHEDULER] = DeadlineScheduler(service, settings.scheduler_seconds)
         folder = settings.city_pack
         app[KNOWLEDGE] = KnowledgeBase(engine, clock)
@@ -91,6 +106,7 @@ def init_app(
 
     app.cleanup_ctx.append(resources)
     app.cleanup_ctx.append(notifier_context(settings.notify_interval_seconds))
+    app.cleanup_ctx.append(courier_context())
     app.router.add_get("/health", health)
     app.router.add_get("/", home)
     app.add_routes(api.routes)
@@ -98,6 +114,7 @@ def init_app(
     app.add_routes(chat.routes)
     app.add_routes(workbench.routes)
     app.add_routes(console.routes)
+    app.add_routes(handoffs.routes)
     app.add_routes(dashboard.routes)
     app.add_routes(knowledge.routes)
     return app

@@ -118,4 +118,5 @@ async def _ask_rasa(request: web.Request, sender: str, message: str) -> List[Dic
             data = await answer.json()
     except (aiohttp.ClientError, asyncio.TimeoutError, json.JSONDecodeError):
         return [{"text": "智能助手暂时无法应答，请稍后再试，或直接拨打 12319 热线。"}]
-    return [m for m in data if isinstance(m, dict)] or [{"text": "收到。"}]
+    # Nothing said is an answer too: while a clerk has the chat (人工转接) the bot stays silent.
+    return [m for m in data if isinstance(m, dict)] if isinstance(data, list) else []

@@ -3,12 +3,16 @@
 While the operator types what the caller says, the page asks for suggestions (debounced, the
 previous request aborted) and shows them; one click fills an editable ticket form, or attaches
 the call to an open ticket of the same matter (重复件) as an internal note on it.
+The 人工会话 panel (static/handoff.js, API in bot/web/handoffs.py) is the queue of chats handed
+to a clerk: take one, read the transcript, answer (suggested replies one click away), open a
+ticket from it for the resident, hand it back to the bot.
 """
 
 from __future__ import annotations
 
 import json
 import secrets
+from dataclasses import replace
 from html import escape
 from pathlib import Path
 from typing import Any, Dict
@@ -17,14 +21,17 @@ from aiohttp import web
 
 from bot.accounts.roles import Principal
 from bot.accounts.service import Login
+from bot.clock import format_local
 from bot.errors import HotlineError, InvalidInput, NotAllowed
+from bot.handoff.models import Handoff
+from bot.handoff.service import MAX_REPLY_CHARS
 from bot.nlu.patterns import normalize_phone
 from bot.privacy import mask_text
 from bot.suggestions.service import MAX_TEXT
 from bot.taxonomy import APPEAL_TYPES
 from bot.ticketing.lifecycle import Action
 from bot.ticketing.service import NewTicket, TransitionRequest
-from bot.web.keys import PACK, SUGGESTER, TICKETS
+from bot.web.keys import COURIER, HANDOFFS, PACK, SUGGESTER, TICKETS
 from bot.web.middleware import PRINCIPAL
 from bot.web.workbench import _checked_form, _html, _login_or_redirect
 
@@ -76,7 +83,7 @@ async def suggest(request: web.Request) -> web.Response:
 
 
 _CONSOLE_CSS = """
-.console{display:grid;grid-template-columns:1fr;gap:10px}
+[hidden]{display:none!important}.console{display:grid;grid-template-columns:1fr;gap:10px}
 @media(min-width:900px){.console{grid-template-columns:1fr 1fr}}
 #caller-text{min-height:160px}.panel h2{margin:4px 0 6px}
 .pill{display:inline-block;background:#eef2f6;border-radius:12px;
@@ -84,9 +91,35 @@ padding:2px 10px;margin:2px;font-size:14px}.pill.top{background:#ffe0e0;font-wei
 border-left:4px solid #827717;padding:6px 8px;margin:6px 0}dl{display:grid;grid-template-columns:6em 1fr;margin:0}
 dt{color:#5f6b7a}dd{margin:0}.muted{color:#5f6b7a;font-size:14px}.similar{border-top:1px solid #e0e0e0;padding:6px 0}
 button.small{width:auto;padding:4px 10px;margin:4px 4px 0 0;font-size:14px}
+.handoffs{display:grid;grid-template-columns:1fr;gap:10px}
+@media(min-width:900px){.handoffs{grid-template-columns:1fr 2fr}}
+.hq{display:block;width:100%;text-align:left;background:#fff;color:inherit;border:1px solid #d0d7de;margin:4px 0}
+.hq.waiting{border-left:6px solid #c62828}.hq.active{border-left:6px solid #2e7d32}.hq.open{background:#fff8e1}
+.transcript{max-height:360px;overflow-y:auto;border:1px solid #e0e0e0;border-radius:6px;padding:6px;background:#fafafa}
+.line{margin:4px 0;padding:4px 8px;border-radius:6px;white-space:pre-wrap;word-break:break-word}
+.line.resident{background:#e3f2fd}.line.bot{background:#f1f1f1}.line.operator{background:#e8f5e9;margin-left:12%}
+.line.system{color:#5f6b7a;font-size:14px;text-align:center}.line .who{font-size:13px;color:#5f6b7a}
+.delivery.failed,.delivery.retrying{color:#b71c1c;font-weight:bold}.delivery.sent{color:#2e7d32}
+.hv-buttons{display:flex;flex-wrap:wrap;gap:6px}.hv-buttons button{width:auto}
 """
 
 CONSOLE_JS = Path(__file__).with_name("static") / "console.js"
+HANDOFF_JS = Path(__file__).with_name("static") / "handoff.js"
+
+HANDOFF_PANEL = (
+    '<section class="card" id="handoff-panel"><h1>人工会话 <span class="pill" id="handoff-count">0</span></h1>'
+    '<p class="muted" id="handoff-state" role="status">正在读取转人工的会话…</p><div class="handoffs">'
+    '<div id="handoff-queue" aria-label="会话队列"></div>'
+    '<div id="handoff-view" hidden><h2 id="hv-title"></h2><p class="muted" id="hv-meta"></p>'
+    '<div class="transcript" id="hv-transcript" aria-live="polite"></div>'
+    '<h2>参考回复</h2><div id="hv-suggest"><p class="muted">读取中…</p></div>'
+    '<label for="hv-reply">回复居民（直接发到居民所用的 Telegram、微信或网页对话里）</label>'
+    f'<textarea id="hv-reply" maxlength="{MAX_REPLY_CHARS}" placeholder="输入回复，或点上面的参考回复"></textarea>'
+    '<p class="error" id="hv-error" role="alert" hidden></p><div class="hv-buttons">'
+    '<button type="button" id="hv-take">接入</button><button type="button" id="hv-send">发送</button>'
+    '<button type="button" id="hv-ticket">按会话建单</button>'
+    '<button type="button" id="hv-handback">交还机器人</button></div></div></div></section>'
+)
 
 
 def _console_body(
@@ -114,7 +147,7 @@ def _console_body(
     flash = f'<p class="ok" role="status" id="flash">{message}</p>' if message else ""
     flash += f'<p class="error" role="alert">{escape(error)}</p>' if error else ""
     return (
-        f"<style>{_CONSOLE_CSS}</style>{flash}{off}<h1>来电辅助</h1>"
+        f"<style>{_CONSOLE_CSS}</style>{flash}{off}{HANDOFF_PANEL}<h1>来电辅助</h1>"
         '<div class="console"><section class="card panel">'
         '<label for="caller-text">来电人反映的内容（边听边记，系统自动分析）</label>'
         f'<textarea id="caller-text" maxlength="{MAX_TEXT}" '
@@ -132,6 +165,7 @@ def _console_body(
         f'<input type="hidden" name="nonce" value="{v.get("nonce") or secrets.token_hex(12)}">'
         f'<input type="hidden" name="category_confidence" value="{v.get("category_confidence", "0")}">'
         f'<input type="hidden" name="suggested_category" value="{v.get("suggested_category", "")}">'
+        f'<input type="hidden" name="handoff_id" value="{v.get("handoff_id", "")}">'
         '<label for="t-description">诉求内容</label>'
         f'<textarea id="t-description" name="description" required>{v.get("description", "")}</textarea>'
         '<label for="t-address">地址</label>'
@@ -146,7 +180,7 @@ def _console_body(
         f'<form method="post" action="/console/attach" id="attach-form" hidden>'
         f'<input type="hidden" name="csrf_token" value="{escape(login.csrf_token)}">'
         '<input type="hidden" name="number"><input type="hidden" name="text"></form>'
-        '<script src="/console/console.js"></script>'
+        '<script src="/console/console.js"></script><script src="/console/handoff.js"></script>'
     )
 
 
@@ -173,6 +207,11 @@ def _forbidden(login: Login, what: str) -> web.Response:
 @routes.get("/console/console.js")
 async def console_script(request: web.Request) -> web.FileResponse:
     return web.FileResponse(CONSOLE_JS, headers={"Content-Type": "text/javascript; charset=utf-8"})
+
+
+@routes.get("/console/handoff.js")
+async def handoff_script(request: web.Request) -> web.FileResponse:
+    return web.FileResponse(HANDOFF_JS, headers={"Content-Type": "text/javascript; charset=utf-8"})
 
 
 @routes.get("/console")
@@ -226,11 +265,34 @@ async def create_from_console(request: web.Request) -> web.Response:
         return _forbidden(login, "来电辅助")
     values = await _checked_form(request, login)
     try:
-        ticket, _created = await request.app[TICKETS].create(_new_ticket(values))
+        handoff = await _handoff_of(request, values.get("handoff_id", ""))
+        new = _new_ticket(values)
+        if handoff is not None:  # the chat's resident: progress reaches them where they wrote from
+            new = replace(new, sender_id=handoff.sender_id)
+        ticket, created = await request.app[TICKETS].create(new)
     except HotlineError as exc:
         kept = {key: value for key, value in values.items() if key != "csrf_token"}
         return _page(request, login, error=exc.message, status=exc.status, kept=kept)
-    raise web.HTTPSeeOther(f"/console?created={ticket.number}")
+    if handoff is None:
+        raise web.HTTPSeeOther(f"/console?created={ticket.number}")
+    if created:
+        told = (
+            f"已为您登记工单 {ticket.number}，由{ticket.department.name}办理，"
+            f"办理时限至{format_local(ticket.due_at)}。办理进展会在这里通知您。"
+        )
+        await request.app[HANDOFFS].note_ticket(handoff.id, login.principal, ticket.number, told)
+        if COURIER in request.app:
+            request.app[COURIER].wake()
+    raise web.HTTPSeeOther(f"/console?created={ticket.number}&handoff={handoff.id}")
+
+
+async def _handoff_of(request: web.Request, value: str) -> Handoff | None:
+    """The conversation a ticket is opened from (人工会话), or None for a phone call."""
+    if not value:
+        return None
+    if not value.isdigit():
+        raise InvalidInput("会话编号不正确")
+    return await request.app[HANDOFFS].get(int(value))
 
 
 @routes.post("/console/attach")

@@ -7,6 +7,8 @@ from aiohttp import web
 
 from bot.accounts.service import AccountService
 from bot.citypack import CityPack
+from bot.handoff.courier import HandoffCourier
+from bot.handoff.service import HandoffService
 from bot.knowledge.service import KnowledgeBase
 from bot.reporting.service import Reports
 from bot.settings import Settings
@@ -25,3 +27,5 @@ KNOWLEDGE = web.AppKey("knowledge", KnowledgeBase)
 REPORTS = web.AppKey("reports", Reports)
 SUGGESTER = web.AppKey("suggester", Suggester)  # present only when a model was loaded
 EVIDENCE = web.AppKey("evidence", EvidenceFiles)
+HANDOFFS = web.AppKey("handoffs", HandoffService)
+COURIER = web.AppKey("courier", HandoffCourier)  # present only when RASA_TOKEN is set

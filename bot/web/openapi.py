@@ -20,12 +20,78 @@ def _responses(ok: Any, *codes: int) -> Dict[str, Any]:
         413: "照片超过 5 MB",
         415: "只接收 JPEG、PNG、WebP 照片",
         422: "输入有误",
+        429: "发送过于频繁",
         503: "智能建议未启用（服务未加载语言模型）",
     }
     result: Dict[str, Any] = {"200": {"description": "OK", "content": {"application/json": {"schema": ok}}}}
     for code in codes:
         result[str(code)] = {"description": described[code], "content": {"application/json": {"schema": _ERROR}}}
     return result
+
+
+_HANDOFF = {"type": "object", "description": "人工会话：id、sender_id、渠道、原因、状态、话务员、等待秒数"}
+_HANDOFF_ID = {"name": "handoff_id", "in": "path", "required": True, "schema": {"type": "integer"}}
+_TEXT_BODY = {
+    "required": True,
+    "content": {"application/json": {"schema": {"type": "object", "properties": {"text": {"type": "string"}}}}},
+}
+_HANDOFF_PATHS: Dict[str, Any] = {
+    "/handoffs": {
+        "get": {"summary": "人工会话队列（等待接入的在前；热线中心）", "responses": _responses(_HANDOFF, 401, 403)},
+        "post": {
+            "summary": "转人工：带对话记录建立人工会话（系统服务；同一居民只有一个进行中的会话）",
+            "requestBody": {
+                "required": True,
+                "content": {
+                    "application/json": {
+                        "schema": {
+                            "type": "object",
+                            "required": ["sender_id"],
+                            "properties": {
+                                "sender_id": {"type": "string", "example": "tg:123456"},
+                                "reason": {"type": "string", "enum": ["asked", "bot_failed"]},
+                                "transcript": {"type": "array", "items": {"type": "object"}},
+                            },
+                        }
+                    }
+                },
+            },
+            "responses": _responses(_HANDOFF, 401, 403, 422),
+        },
+    },
+    "/handoffs/messages": {
+        "post": {
+            "summary": "人工会话期间居民的留言（系统服务；没有进行中的会话时 404）",
+            "requestBody": _TEXT_BODY,
+            "responses": _responses(_HANDOFF, 401, 403, 404, 422, 429),
+        }
+    },
+    "/handoffs/{handoff_id}": {
+        "get": {
+            "summary": "一个人工会话及全部对话记录、每条回复的送达情况",
+            "parameters": [_HANDOFF_ID],
+            "responses": _responses(_HANDOFF, 401, 403, 404),
+        }
+    },
+    "/handoffs/{handoff_id}/take": {
+        "post": {
+            "summary": "接入（两人同时接入只有一人成功）",
+            "parameters": [_HANDOFF_ID],
+            "responses": _responses(_HANDOFF, 403, 404, 409),
+        }
+    },
+    "/handoffs/{handoff_id}/replies": {
+        "post": {
+            "summary": "回复居民（1–2000 字，按顺序送达居民所用渠道）",
+            "parameters": [_HANDOFF_ID],
+            "requestBody": _TEXT_BODY,
+            "responses": _responses(_HANDOFF, 403, 404, 409, 422),
+        }
+    },
+    "/handoffs/{handoff_id}/handback": {
+        "post": {"summary": "交还机器人", "parameters": [_HANDOFF_ID], "responses": _responses(_HANDOFF, 403, 404, 409)}
+    },
+}
 
 
 def _query(name: str, description: str, schema: Dict[str, Any] | None = None) -> Dict[str, Any]:
@@ -142,6 +208,7 @@ def document() -> Dict[str, Any]:
                 }
             },
             "/departments": {"get": {"summary": "承办单位", "responses": _responses({"type": "object"}, 401)}},
+            **_HANDOFF_PATHS,
             "/suggest": {
                 "post": {
                     "summary": "来电辅助建议（热线中心）：诉求类型、类别、实体、地址、承办单位、重复件、知识库、话术",

@@ -15,6 +15,8 @@ async def fake_rasa():
     async def webhook(request: web.Request) -> web.Response:
         body = await request.json()
         seen.append(body)
+        if body["message"].startswith("（人工服务中）"):
+            return web.json_response([])  # a clerk has the chat: the bot says nothing
         return web.json_response([{"recipient_id": body["sender"], "text": f"收到：{body['message']}"}])
 
     app = web.Application()
@@ -75,3 +77,10 @@ async def test_rasa_down_gets_a_polite_answer(settings_for, tmp_path):
 async def test_form_posts_from_other_sites_are_refused(chat):
     response = await chat.post("/chat/api/messages", data={"message": "你好"})
     assert response.status == 415
+
+
+async def test_while_a_clerk_has_the_chat_the_page_shows_no_bot_answer(chat, fake_rasa):
+    _, seen = fake_rasa
+    response = await chat.post("/chat/api/messages", json={"message": "（人工服务中）就在宝山北路56号"})
+    assert response.status == 200 and (await response.json())["messages"] == []
+    assert seen[-1]["message"] == "（人工服务中）就在宝山北路56号"  # it still reached Rasa, and so the clerk

@@ -47,6 +47,7 @@ box.addEventListener('input', () => { clearTimeout(timer); timer = setTimeout(as
 document.getElementById('open-ticket').addEventListener('click', () => {
   const form = document.getElementById('ticket-form');
   form.hidden = false;
+  form.handoff_id.value = '';  // a phone call, not a chat handed to a clerk
   form.description.value = box.value.trim();
   if (last) {
     form.category.value = last.categories[0].code;

@@ -31,6 +31,7 @@ from bot.suggestions.service import MAX_TEXT
 from bot.taxonomy import APPEAL_TYPES
 from bot.ticketing.lifecycle import Action
 from bot.ticketing.service import NewTicket, TransitionRequest
+from bot.web.bodies import read_limited
 from bot.web.keys import COURIER, HANDOFFS, PACK, SUGGESTER, TICKETS
 from bot.web.middleware import PRINCIPAL
 from bot.web.workbench import _checked_form, _html, _login_or_redirect
@@ -56,8 +57,8 @@ SUGGEST_MAX_BYTES = 6 * MAX_TEXT + 1024
 
 async def _suggest_body(request: web.Request) -> Dict[str, Any]:
     """The JSON body, read with the suggestion endpoint's own size limit (a pasted letter is long)."""
-    raw = await request.content.read(SUGGEST_MAX_BYTES + 1)
-    if len(raw) > SUGGEST_MAX_BYTES:
+    raw = await read_limited(request, SUGGEST_MAX_BYTES)
+    if raw is None:
         raise InvalidInput(f"内容超过{MAX_TEXT}字，请只粘贴来电内容", error_en="body too large")
     try:
         data = json.loads(raw.decode("utf-8"))

@@ -20,6 +20,7 @@ from bot.errors import InvalidInput, NotAllowed, NotFound
 from bot.handoff.models import Handoff, HandoffMessage
 from bot.handoff.service import MAX_REPLY_CHARS, REASONS, STATES, Line
 from bot.web.api import _body, _json, _text
+from bot.web.bodies import read_limited
 from bot.web.keys import COURIER, HANDOFFS
 from bot.web.middleware import PRINCIPAL
 
@@ -190,17 +191,6 @@ async def take(request: web.Request) -> web.Response:
     handoffs = request.app[HANDOFFS]
     handoff = await handoffs.take(_id(request), who)
     return _json(handoff_json(handoff, handoffs.clock()))
-
-
-async def read_limited(request: web.Request, limit: int) -> bytes | None:
-    """The whole body, or None past `limit` bytes (one `read(n)` may return only the first chunk)."""
-    raw = bytearray()
-    while len(raw) <= limit:
-        chunk = await request.content.read(limit + 1 - len(raw))
-        if not chunk:
-            return bytes(raw)
-        raw += chunk
-    return None
 
 
 async def _reply_text(request: web.Request) -> Any:

@@ -123,3 +123,23 @@ async def test_a_refused_ticket_form_comes_back_filled_with_what_the_operator_ty
     assert done.status == 303 and done.headers["Location"].startswith("/console?created=")
     again = await client.post("/console/tickets", data=form, allow_redirects=False)  # a double click
     assert again.headers["Location"] == done.headers["Location"]
+
+
+@needs_model
+async def test_a_long_letter_sent_in_several_chunks_is_read_whole(suggest_client):
+    """A pasted letter may reach the server in several pieces (chunked upload); none may be lost."""
+    import asyncio
+    import json
+
+    letter = VENDOR + "这个问题已经持续了半年，" * 300  # cut after the first piece it is not valid JSON
+    body = json.dumps({"text": letter}, ensure_ascii=False).encode("utf-8")
+
+    async def pieces():
+        for start in range(0, len(body), 1000):
+            yield body[start : start + 1000]
+            await asyncio.sleep(0.02)  # the server sees the first piece before the rest arrives
+
+    headers = {**await bearer(suggest_client, "operator"), "Content-Type": "application/json"}
+    response = await suggest_client.post("/api/v1/suggest", data=pieces(), headers=headers)
+    assert response.status == 200, await response.text()
+    assert (await response.json())["entities"]["phone"] == ["13985012345"]  # and the letter was understood

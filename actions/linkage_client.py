@@ -64,3 +64,11 @@ class LinkageClient:
         body = {"action": "rate", "rating": rating, "sender_id": sender_id}
         data = await self._request("POST", f"/api/v1/tickets/{quote(number)}/transitions", json=body)
         return dict(data) if isinstance(data, dict) else None
+
+    async def search_knowledge(self, query: str, category: str | None = None) -> List[Dict[str, Any]]:
+        """Knowledge-base answers for an inquiry, best first, each with its `confidence` (0–1)."""
+        params = {"q": query[:2000]}
+        if category:
+            params["category"] = category
+        data = await self._request("GET", "/api/v1/knowledge", params=params)
+        return list((data or {}).get("articles", []))

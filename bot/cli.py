@@ -102,6 +102,14 @@ def cmd_bench(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_bench_knowledge(args: argparse.Namespace) -> int:
+    """Inquiries answered with the right article, complaints wrongly answered, search time."""
+    from bot.bench_knowledge import run_benchmark
+    from bot.citypack import DEFAULT_PACK, load_city_pack
+
+    return run_benchmark(_model_or_exit(args.model), load_city_pack(), DEFAULT_PACK, Path(args.out))
+
+
 def _database_url() -> str:
     """The database the service uses: DATABASE_URL (environment or .env), else the SQLite file under var/."""
     import os
@@ -309,6 +317,12 @@ def main(argv: List[str] | None = None) -> int:
         "--send", action="store_true", help="同时推送到 DIGEST_TELEGRAM_CHAT_ID（经 TELEGRAM_API_BASE_URL）"
     )
     digest.set_defaults(func=cmd_digest)
+    bench_knowledge = commands.add_parser(
+        "bench-knowledge", help="知识库：盲测咨询答对率、投诉误答率、检索用时（tests/data/knowledge/）"
+    )
+    bench_knowledge.add_argument("--model", help="模型文件（默认 models/ 下最新的）")
+    bench_knowledge.add_argument("--out", default=str(ROOT / "var" / "eval"), help="逐条记录的输出目录")
+    bench_knowledge.set_defaults(func=cmd_bench_knowledge)
     bench_suggest = commands.add_parser("bench-suggest", help="来电辅助 /api/v1/suggest 的延迟（p50/p95）")
     bench_suggest.add_argument("--model", help="模型文件（默认 models/ 下最新的）")
     bench_suggest.add_argument("--requests", type=int, default=200, help="请求次数")

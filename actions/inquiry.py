@@ -28,10 +28,8 @@ def answer_text(article: Dict[str, Any]) -> str:
     lines = [f"您好，关于“{article['title']}”，为您答复如下：", str(article["answer"]).strip()]
     if article.get("office"):
         lines.append(f"办理地点：{article['office']}")
-    lines += [
-        "（以上为本热线知识库的{}，具体以承办部门最新规定为准。）".format(article.get("kind_name") or "答复"),
-        ASK_SETTLED,
-    ]
+    kind = article.get("kind_name") or "答复"
+    lines += [f"（以上为本热线知识库的{kind}，具体以承办部门最新规定为准。）", ASK_SETTLED]
     return "\n".join(lines)
 
 

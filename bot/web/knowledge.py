@@ -12,6 +12,7 @@ from bot.accounts.service import Login
 from bot.clock import format_local
 from bot.errors import HotlineError
 from bot.knowledge.models import KnowledgeArticle
+from bot.knowledge.policy import MIN_CONFIDENCE
 from bot.knowledge.search import KIND_LABELS
 from bot.knowledge.service import ArticleInput
 from bot.web.keys import KNOWLEDGE, PACK
@@ -65,7 +66,10 @@ async def _list_page(
     query = request.query.get("q", "")[:200]
     articles = await knowledge.list()
     hits = knowledge.search(query, limit=10) if query else []
-    found = "".join(f"<li>【{KIND_LABELS[h.kind]}】{escape(h.title)}</li>" for h in hits)
+    found = "".join(
+        f"<li>【{KIND_LABELS[h.kind]}】{escape(h.title)} <span class=meta>匹配度 {h.confidence:.2f}</span></li>"
+        for h in hits
+    )
     results = f'<ol id="results">{found or "<li>没有找到相关答复</li>"}</ol>' if query else ""
     rows = "".join(
         f'<div class="card" data-id="{a.id}"{"" if a.active else " style=opacity:.55"}>'
@@ -86,7 +90,8 @@ async def _list_page(
     body = (
         f"{flash}<h1>知识库（办事指南、政策咨询）</h1>"
         '<form method="get" action="/knowledge" class="card">'
-        '<label for="q">试一试检索（与来电辅助相同的中文分词检索）</label>'
+        '<label for="q">试一试检索（与来电辅助、机器人相同的检索；机器人只对匹配度 ≥ '
+        f"{MIN_CONFIDENCE} 的咨询直接答复）</label>"
         f'<input id="q" name="q" value="{escape(query)}"><button type="submit">检索</button></form>{results}'
         f"{_form(request, login)}<h2>全部知识（{len(articles)}）</h2>{rows}"
     )

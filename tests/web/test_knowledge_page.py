@@ -25,7 +25,7 @@ async def test_an_admin_adds_an_answer_and_search_finds_it_then_retires_it(clien
     assert saved.status == 303
     assert client.app[KNOWLEDGE].search("我的电动车要去哪里上牌")[0].title == "电动车上牌怎么办理"
     found = await client.get("/knowledge", params={"q": "电动车上牌"})
-    assert "电动车上牌怎么办理" in await found.text()
+    assert re.search(r"电动车上牌怎么办理 <span class=meta>匹配度 (0\.[4-9]\d|1\.00)</span>", await found.text())
 
     article = next(a for a in await client.app[KNOWLEDGE].list() if a.title == "电动车上牌怎么办理")
     edit = await client.post(

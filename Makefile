@@ -49,9 +49,10 @@ format: $(INSTALLED) ## format the code with ruff
 	$(BIN)/ruff format bot actions connectors tests
 	$(BIN)/ruff check --fix bot actions connectors tests
 
-bench: $(INSTALLED) $(MODEL) ## classification figures and latency on the held-out set; suggestion latency and exports
+bench: $(INSTALLED) $(MODEL) ## classification figures and latency on the held-out set; suggestion latency and exports; knowledge-base answers
 	$(BIN)/hotline bench $(if $(STOCK_EPOCHS),--stock-epochs $(STOCK_EPOCHS))
 	$(BIN)/hotline bench-suggest --requests 300 --export-rows $(or $(EXPORT_ROWS),100000)
+	$(BIN)/hotline bench-knowledge
 
 browser: ## install Debian's chromium (and Chinese fonts) for the browser tests when missing
 	@{ command -v chromium >/dev/null 2>&1 && fc-list :lang=zh 2>/dev/null | grep -q . ; } || { \

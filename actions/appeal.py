@@ -8,10 +8,15 @@ import re
 from typing import Any, Dict, List, Tuple
 
 from rasa_sdk import Tracker
+from rasa_sdk.events import EventType, SlotSet
 
 from bot.privacy import mask_phone
 from bot.taxonomy import APPEAL_TYPES, load_taxonomy
 
+APPEAL_SLOTS = (
+    "category", "category_confidence", "appeal_type", "appeal_id", "description", "address",
+    "address_full", "community_name", "occurred_at", "contact_phone", "plate", "inquiry_article",
+)  # fmt: skip
 SKIPPED_TIME = "未说明"
 SKIPPED_PHONE = "未留"
 _FILLER = re.compile(
@@ -103,4 +108,12 @@ def confirm_buttons() -> List[Dict[str, str]]:
         {"title": "确认提交", "payload": "/affirm"},
         {"title": "修改", "payload": "/deny"},
         {"title": "取消", "payload": "/cancel"},
+    ]
+
+
+def cleared() -> List[EventType]:
+    """The appeal is filed, cancelled or settled: forget it, so the next one starts afresh."""
+    return [SlotSet(name, None) for name in APPEAL_SLOTS] + [
+        SlotSet("awaiting_confirmation", False),
+        SlotSet("inquiry_pending", False),
     ]

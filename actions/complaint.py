@@ -11,7 +11,7 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions import appeal
+from actions import appeal, inquiry
 from actions.config import ActionSettings, city_pack
 from actions.linkage_client import LinkageClient, LinkageRejected, LinkageUnavailable
 from actions.outbox import Outbox
@@ -20,10 +20,6 @@ from bot.nlu.patterns import normalize_phone
 
 log = logging.getLogger(__name__)
 
-APPEAL_SLOTS = (
-    "category", "category_confidence", "appeal_type", "appeal_id", "description", "address",
-    "address_full", "community_name", "occurred_at", "contact_phone", "plate",
-)  # fmt: skip
 _VAGUE_PLACES = {
     "这里",
     "这儿",
@@ -78,7 +74,25 @@ class ActionTakeAppeal(Action):
             dispatcher.utter_message(text=appeal.ONLY_CHINESE)
         elif appeal.is_substantive(text):
             events.append(SlotSet("description", text.strip()))
+            if not chosen:
+                events += await _inquiry(dispatcher, tracker, text.strip())
         return events
+
+
+async def _inquiry(dispatcher: CollectingDispatcher, tracker: Tracker, text: str) -> List[EventType]:
+    """An inquiry the knowledge base answers waits for the resident's verdict instead of the form.
+    A new appeal of the same matter right after such an answer is its follow-up ("派出所说不归他们管"):
+    the earlier question stays in the description and the ticket notes the answer already given."""
+    matter = appeal.matter(tracker)
+    answered = tracker.get_slot("inquiry_article") if tracker.get_slot("inquiry_pending") else None
+    article = await inquiry.answer_from_knowledge(dispatcher, text, matter, exclude_title=answered)
+    if article is not None:
+        return [SlotSet("inquiry_pending", True), SlotSet("inquiry_article", article["title"])]
+    if answered and matter.get("category") == tracker.get_slot("category"):
+        earlier = tracker.get_slot("description") or ""
+        described = f"{earlier}\n居民补充：{text}" if earlier and earlier != text else text
+        return [SlotSet("inquiry_pending", False), SlotSet("description", described)]
+    return [SlotSet("inquiry_pending", False), SlotSet("inquiry_article", None)]
 
 
 class ValidateComplaintForm(FormValidationAction):
@@ -159,7 +173,7 @@ class ActionShowSummary(Action):
         return "action_show_summary"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
-        slots = {name: tracker.get_slot(name) for name in APPEAL_SLOTS}
+        slots = {name: tracker.get_slot(name) for name in appeal.APPEAL_SLOTS}
         events: List[EventType] = []
         # A correction ("地址不对，是北京路18号") arrives through the slot mapping: normalise it again.
         if slots["address"]:
@@ -179,10 +193,6 @@ class ActionShowSummary(Action):
             events.append(SlotSet("contact_phone", appeal.SKIPPED_PHONE))
         dispatcher.utter_message(text=appeal.summary(slots), buttons=appeal.confirm_buttons())
         return events + [SlotSet("awaiting_confirmation", True)]
-
-
-def _cleared() -> List[EventType]:
-    return [SlotSet(name, None) for name in APPEAL_SLOTS] + [SlotSet("awaiting_confirmation", False)]
 
 
 class ActionSubmitTicket(Action):
@@ -208,6 +218,8 @@ class ActionSubmitTicket(Action):
         }
         if tracker.get_slot("plate"):
             payload["description"] += f"（车牌：{tracker.get_slot('plate')}）"
+        if tracker.get_slot("inquiry_article"):
+            payload["note"] = inquiry.handoff_note(tracker.get_slot("inquiry_article"))
         try:
             ticket = await LinkageClient.from_settings(settings).create_ticket(payload)
         except LinkageUnavailable as exc:
@@ -217,7 +229,7 @@ class ActionSubmitTicket(Action):
                 text="您的诉求已完整记录。工单系统正在维护，恢复后会自动为您生成工单号并通知您，"
                 "您也可以稍后发送“查询进度”查看。给您带来不便，敬请谅解。"
             )
-            return _cleared() + _offer_second_matter(dispatcher, tracker)
+            return appeal.cleared() + _offer_second_matter(dispatcher, tracker)
         except LinkageRejected as exc:
             dispatcher.utter_message(text=f"提交没有成功：{exc}。请修改后再确认提交。")
             return []
@@ -229,7 +241,9 @@ class ActionSubmitTicket(Action):
                 "办理有进展会及时告诉您。您也可以随时发送“查询进度”或工单号了解办理情况。"
             )
         )
-        return _cleared() + [SlotSet("ticket_number", ticket["number"])] + _offer_second_matter(dispatcher, tracker)
+        return (
+            appeal.cleared() + [SlotSet("ticket_number", ticket["number"])] + _offer_second_matter(dispatcher, tracker)
+        )
 
 
 def _offer_second_matter(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[EventType]:
@@ -247,7 +261,7 @@ class ActionCancelComplaint(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
         dispatcher.utter_message(response="utter_cancelled")
-        return _cleared() + [SlotSet("requested_slot", None)]
+        return appeal.cleared() + [SlotSet("requested_slot", None)]
 
 
 class ActionAnnounceTicket(Action):

@@ -77,3 +77,11 @@ class LinkageClient:
         """What the resident said, for the clerk; None when their handoff is over."""
         data = await self._request("POST", "/api/v1/handoffs/messages", json={"sender_id": sender_id, "text": text})
         return dict(data) if data else None
+
+    async def search_knowledge(self, query: str, category: str | None = None) -> List[Dict[str, Any]]:
+        """Knowledge-base answers for an inquiry, best first, each with its `confidence` (0–1)."""
+        params = {"q": query[:2000]}
+        if category:
+            params["category"] = category
+        data = await self._request("GET", "/api/v1/knowledge", params=params)
+        return list((data or {}).get("articles", []))

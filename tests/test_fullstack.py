@@ -1,6 +1,7 @@
 """The whole product on one machine: `hotline run` starts the linkage service, the action
 server and Rasa; a resident walks a complaint through the REST channel to a ticket, reads it
-in Open311 and asks for progress; Ctrl-C stops everything cleanly."""
+in Open311 and asks for progress; inquiries are answered from the knowledge base; Ctrl-C stops
+everything cleanly."""
 
 from __future__ import annotations
 
@@ -124,6 +125,43 @@ def test_bad_input_gets_a_chinese_answer_and_the_conversation_goes_on(stack, tex
     answer = _texts(_say(stack, sender, text))
     assert re.search(r"[\u4e00-\u9fff]", answer), answer
     assert re.search(r"[\u4e00-\u9fff]", _texts(_say(stack, sender, "你好")))
+
+
+def _tickets_of(stack, sender: str) -> List[Dict[str, Any]]:
+    request = urllib.request.Request(
+        f"http://127.0.0.1:{stack['HOTLINE_PORT']}/api/v1/tickets?sender_id={sender}",
+        headers={"Authorization": "Bearer fullstack-service-token-0123456789"},
+    )
+    with urllib.request.urlopen(request, timeout=30) as response:
+        return list(json.loads(response.read())["tickets"])
+
+
+def test_an_inquiry_is_answered_from_the_knowledge_base_and_settled_without_a_ticket(stack):
+    sender = "web:fullstack-inquiry-1"
+    answer = _say(stack, sender, "外地人在贵阳怎么办居住证，要带什么")
+    text = _texts(answer)
+    assert "居住证怎么办理" in text and "办理地点" in text and "以上答复是否解决了您的问题？" in text
+    assert [b["title"] for m in answer for b in m.get("buttons", [])] == ["已解决", "仍需人工办理"]
+    assert "很高兴能帮到您" in _texts(_say(stack, sender, "/affirm"))
+    assert _tickets_of(stack, sender) == []
+
+
+def test_an_inquiry_still_needing_a_person_becomes_an_inquiry_ticket(stack):
+    sender = "web:fullstack-inquiry-2"
+    assert "公积金怎么提取" in _texts(_say(stack, sender, "租房的话公积金能取出来吗，要什么手续"))
+    asked = _texts(_say(stack, sender, "/deny"))
+    assert "登记成工单" in asked and "住址或办事地点" in asked
+    assert "电话" in _texts(_say(stack, sender, "中华北路23号"))
+    summary = _texts(_say(stack, sender, "13985012345"))
+    assert "【诉求类型】咨询" in summary and "139****2345" in summary
+    number = re.search(r"\d{8}-\d{6}", _texts(_say(stack, sender, "/affirm"))).group()
+    [ticket] = _tickets_of(stack, sender)
+    assert ticket["number"] == number and ticket["appeal_type"] == "inquiry"
+
+
+def test_a_complaint_that_mentions_a_topic_of_the_knowledge_base_is_taken_as_a_complaint(stack):
+    answer = _texts(_say(stack, "web:fullstack-inquiry-3", "社保局窗口态度恶劣，问两句就不耐烦"))
+    assert "以上答复" not in answer and "地点" in answer
 
 
 def test_ctrl_c_stops_all_three(stack):

@@ -1,4 +1,5 @@
-"""Which NLU model the operator console loads (the digest reads TELEGRAM_* and DIGEST_* in `hotline digest`)."""
+"""Settings from the environment: which NLU model the operator console loads, what a new `.env` offers
+(the digest reads TELEGRAM_*, WECHAT_* and DIGEST_* in `hotline digest`)."""
 
 from pathlib import Path
 
@@ -26,3 +27,19 @@ def test_how_long_a_handed_over_chat_may_wait_for_a_clerk_is_a_setting_with_a_cl
     for wrong in ("soon", "0", "-3"):
         with pytest.raises(SystemExit, match="HANDOFF_UNANSWERED_MINUTES"):
             Settings.from_env({**BASE, "HANDOFF_UNANSWERED_MINUTES": wrong})
+
+def test_a_new_env_file_names_the_optional_digest_targets_and_keeps_them_once_set(tmp_path: Path):
+    from bot.cli import init_env
+    from bot.reporting.digest import DigestTargets
+    from bot.settings import read_env_file
+
+    env = tmp_path / ".env"
+    assert set(init_env(env)) == {"HOTLINE_SERVICE_TOKEN", "RASA_TOKEN", "HOTLINE_SESSION_SECRET"}
+    written = env.read_text(encoding="utf-8")
+    assert "DIGEST_TELEGRAM_CHAT_ID" in written and "DIGEST_WECHAT_OPENIDS" in written  # as comments, unset
+    assert "DIGEST_WECHAT_OPENIDS" not in read_env_file(env)
+    with env.open("a", encoding="utf-8") as out:
+        out.write("DIGEST_WECHAT_OPENIDS=oLeader1-AAAA, oLeader2-BBBB,oLeader1-AAAA\n")
+    assert init_env(env) == [] and env.read_text(encoding="utf-8").count("HOTLINE_SERVICE_TOKEN=") == 1
+    targets = DigestTargets.from_env(read_env_file(env))
+    assert targets.wechat_openids == ("oLeader1-AAAA", "oLeader2-BBBB")  # spaces and repeats dropped

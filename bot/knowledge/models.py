@@ -15,6 +15,7 @@ class KnowledgeArticle(Base):
     keywords = Column(String(500), nullable=False, default="")
     category = Column(String(32))  # a taxonomy code, when the answer belongs to one matter
     answer = Column(Text, nullable=False)
+    office = Column(String(300), nullable=False, default="", server_default="")  # 办理地点/咨询渠道
     active = Column(Boolean, nullable=False, default=True)
     updated_at = Column(UTCDateTime, nullable=False)
     updated_by = Column(String(64), nullable=False, default="system")

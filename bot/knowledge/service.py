@@ -15,7 +15,7 @@ from sqlalchemy.orm import sessionmaker
 from bot.clock import Clock, system_clock
 from bot.errors import InvalidInput, NotFound
 from bot.knowledge.models import KnowledgeArticle
-from bot.knowledge.search import KIND_LABELS, Entry, Hit, entry, search
+from bot.knowledge.search import KIND_LABELS, Hit, Index, build, entry, search
 
 MAX_ANSWER = 4000
 
@@ -27,6 +27,7 @@ class ArticleInput:
     keywords: str
     category: str | None
     answer: str
+    office: str = ""
 
     def validate(self, categories: Sequence[str]) -> ArticleInput:
         if self.kind not in KIND_LABELS:
@@ -35,6 +36,8 @@ class ArticleInput:
             raise InvalidInput("标题不能为空，且不超过200字", error_en="title required, at most 200 characters")
         if not self.answer.strip() or len(self.answer) > MAX_ANSWER:
             raise InvalidInput(f"答复内容不能为空，且不超过{MAX_ANSWER}字", error_en="answer required")
+        if len(self.office) > 300:
+            raise InvalidInput("办理地点不超过300字", error_en="office at most 300 characters")
         if len(self.keywords) > 500:
             raise InvalidInput("关键词不超过500字", error_en="keywords at most 500 characters")
         if self.category and self.category not in categories:
@@ -48,7 +51,7 @@ class KnowledgeBase:
     def __init__(self, engine: AsyncEngine, clock: Clock = system_clock) -> None:
         self.sessions = sessionmaker(engine, class_=AsyncSession, expire_on_commit=False)
         self.clock = clock
-        self._index: List[Entry] = []
+        self._index = Index([])
 
     async def seed(self, path: Path) -> int:
         """Load the city pack's seed answers into an empty table; returns how many were added."""
@@ -67,6 +70,7 @@ class KnowledgeBase:
                         keywords=item.get("keywords", ""),
                         category=item.get("category"),
                         answer=item["answer"],
+                        office=item.get("office", ""),
                         active=True,
                         updated_at=self.clock(),
                         updated_by="system",
@@ -76,9 +80,9 @@ class KnowledgeBase:
 
     async def reload(self) -> None:
         articles = await self.list(active_only=True)
-        rows = [(a.id, a.kind, a.title, a.keywords, a.category, a.answer) for a in articles]
+        rows = [(a.id, a.kind, a.title, a.keywords, a.category, a.answer, a.office or "") for a in articles]
         # jieba is CPU work: index in a thread so the service keeps answering meanwhile.
-        self._index = await asyncio.get_running_loop().run_in_executor(None, lambda: [entry(*row) for row in rows])
+        self._index = await asyncio.get_running_loop().run_in_executor(None, lambda: build(entry(*row) for row in rows))
 
     def search(self, query: str, limit: int = 3, category: str | None = None) -> List[Hit]:
         return search(self._index, query, limit, category)
@@ -109,6 +113,7 @@ class KnowledgeBase:
                 article = found
             article.kind, article.title, article.keywords = data.kind, data.title.strip(), data.keywords.strip()
             article.category, article.answer = data.category or None, data.answer.strip()
+            article.office = data.office.strip()
             article.updated_at, article.updated_by = self.clock(), editor[:64]
         await self.reload()
         return article

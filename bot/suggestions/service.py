@@ -16,6 +16,7 @@ from sqlalchemy import select
 from bot.citypack import CityPack
 from bot.classify import Classifier
 from bot.errors import InvalidInput
+from bot.knowledge.policy import CONSOLE_MIN_CONFIDENCE
 from bot.knowledge.search import KIND_LABELS
 from bot.knowledge.service import KnowledgeBase
 from bot.nlu.address import normalize_address
@@ -62,8 +63,11 @@ class Suggester:
                 "kind_name": KIND_LABELS[hit.kind],
                 "title": hit.title,
                 "answer": hit.answer,
+                "office": hit.office,
+                "confidence": hit.confidence,
             }
             for hit in self.knowledge.search(read, 3, code)
+            if hit.confidence >= CONSOLE_MIN_CONFIDENCE
         ]
         appeal_type = record.get("appeal_type") or "complaint"
         return {

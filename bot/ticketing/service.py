@@ -45,6 +45,9 @@ class NewTicket:
     occurred_at: str | None = None
     contact_phone: str | None = None
     idempotency_key: str | None = None
+    # For the staff only, on the timeline from the start: e.g. the knowledge-base answer the bot
+    # already gave the resident, who still wanted the matter handled (咨询转工单).
+    note: str | None = None
 
     @property
     def channel(self) -> str:
@@ -64,6 +67,8 @@ class NewTicket:
             raise InvalidInput("联系电话格式不正确")
         if self.idempotency_key is not None and not 8 <= len(self.idempotency_key) <= 128:
             raise InvalidInput("幂等键长度应为 8–128 个字符")
+        if self.note is not None and len(self.note) > MAX_NOTE:
+            raise InvalidInput(f"内部说明不超过{MAX_NOTE}字")
         return self
 
 
@@ -216,6 +221,8 @@ class TicketService:
                 # Acceptance and the first dispatch are one moment: the resident hears of both in the
                 # conversation, and the progress push (bot/notify) tells only what happens after it.
                 self._move(session, ticket, SYSTEM, "accept", Status.accepted, "您的诉求已受理", at=now)
+                if new.note and new.note.strip():
+                    self._record(session, ticket, SYSTEM, "note", Status.accepted, new.note.strip(), False, at=now)
                 session.add(ticket)
                 if original is not None:
                     self._link_duplicate(session, ticket, original, now)

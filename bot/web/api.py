@@ -82,6 +82,7 @@ async def create_ticket(request: web.Request) -> web.Response:
         occurred_at=_text(data, "occurred_at"),
         contact_phone=_text(data, "contact_phone"),
         idempotency_key=_text(data, "idempotency_key"),
+        note=_text(data, "note"),
     )
     ticket, created = await request.app[TICKETS].create(new)
     return _json(_render(request, ticket), status=201 if created else 200)

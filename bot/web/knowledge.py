@@ -12,6 +12,7 @@ from bot.accounts.service import Login
 from bot.clock import format_local
 from bot.errors import HotlineError
 from bot.knowledge.models import KnowledgeArticle
+from bot.knowledge.policy import MIN_CONFIDENCE
 from bot.knowledge.search import KIND_LABELS
 from bot.knowledge.service import ArticleInput
 from bot.web.keys import KNOWLEDGE, PACK
@@ -48,6 +49,9 @@ def _form(request: web.Request, login: Login, article: KnowledgeArticle | None =
         f'value="{escape(article.title) if article is not None else ""}">'
         f'<label for="keywords">关键词（空格分隔）</label><input id="keywords" name="keywords" maxlength="500" '
         f'value="{escape(article.keywords) if article is not None else ""}">'
+        f'<label for="office">办理地点/咨询渠道（机器人答复时一并告诉居民）</label>'
+        f'<input id="office" name="office" maxlength="300" '
+        f'value="{escape(article.office or "") if article is not None else ""}">'
         f'<label for="category">事项类别</label><select id="category" name="category">{categories}</select>'
         f'<label for="answer">答复内容</label><textarea id="answer" name="answer" required maxlength="4000">'
         f"{escape(article.answer) if article is not None else ''}</textarea>"
@@ -62,14 +66,18 @@ async def _list_page(
     query = request.query.get("q", "")[:200]
     articles = await knowledge.list()
     hits = knowledge.search(query, limit=10) if query else []
-    found = "".join(f"<li>【{KIND_LABELS[h.kind]}】{escape(h.title)}</li>" for h in hits)
+    found = "".join(
+        f"<li>【{KIND_LABELS[h.kind]}】{escape(h.title)} <span class=meta>匹配度 {h.confidence:.2f}</span></li>"
+        for h in hits
+    )
     results = f'<ol id="results">{found or "<li>没有找到相关答复</li>"}</ol>' if query else ""
     rows = "".join(
         f'<div class="card" data-id="{a.id}"{"" if a.active else " style=opacity:.55"}>'
         f"<strong>【{KIND_LABELS.get(a.kind, a.kind)}】{escape(a.title)}</strong>{'' if a.active else '（已停用）'}"
         f'<div class="meta">{escape(a.keywords)} · {format_local(a.updated_at)} {escape(a.updated_by)}</div>'
         f"<div>{escape(a.answer[:160])}</div>"
-        f'<a href="/knowledge/{a.id}">修改</a> '
+        + (f'<div class="meta">办理地点：{escape(a.office)}</div>' if a.office else "")
+        + f'<a href="/knowledge/{a.id}">修改</a> '
         f'<form method="post" action="/knowledge/{a.id}/active" style="display:inline">'
         f'<input type="hidden" name="csrf_token" value="{escape(login.csrf_token)}">'
         f'<input type="hidden" name="active" value="{"0" if a.active else "1"}">'
@@ -82,7 +90,8 @@ async def _list_page(
     body = (
         f"{flash}<h1>知识库（办事指南、政策咨询）</h1>"
         '<form method="get" action="/knowledge" class="card">'
-        '<label for="q">试一试检索（与来电辅助相同的中文分词检索）</label>'
+        '<label for="q">试一试检索（与来电辅助、机器人相同的检索；机器人只对匹配度 ≥ '
+        f"{MIN_CONFIDENCE} 的咨询直接答复）</label>"
         f'<input id="q" name="q" value="{escape(query)}"><button type="submit">检索</button></form>{results}'
         f"{_form(request, login)}<h2>全部知识（{len(articles)}）</h2>{rows}"
     )
@@ -91,13 +100,26 @@ async def _list_page(
 
 @routes.get("/api/v1/knowledge")
 async def search_api(request: web.Request) -> web.Response:
-    """Answers for an inquiry, best first (any staff or service token: the bot may use it too)."""
+    """Answers for an inquiry, best first (any staff or service token: the bot may use it too).
+
+    `confidence` (0–1) is how much of the question an article explains; the bot answers a resident
+    by itself only above its measured threshold (actions/inquiry.py)."""
     query = request.query.get("q", "")[:2000]
     category = request.query.get("category") or None
     hits = request.app[KNOWLEDGE].search(query, limit=5, category=category) if query.strip() else []
     body = {
         "articles": [
-            {"id": h.id, "kind": h.kind, "kind_name": KIND_LABELS[h.kind], "title": h.title, "answer": h.answer}
+            {
+                "id": h.id,
+                "kind": h.kind,
+                "kind_name": KIND_LABELS[h.kind],
+                "title": h.title,
+                "answer": h.answer,
+                "office": h.office,
+                "category": h.category,
+                "score": h.score,
+                "confidence": h.confidence,
+            }
             for h in hits
         ]
     }
@@ -119,6 +141,7 @@ def _input(values: dict) -> ArticleInput:
         keywords=values.get("keywords", ""),
         category=values.get("category") or None,
         answer=values.get("answer", ""),
+        office=values.get("office", ""),
     )
 
 

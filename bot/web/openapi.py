@@ -228,7 +228,7 @@ def document() -> Dict[str, Any]:
             },
             "/knowledge": {
                 "get": {
-                    "summary": "知识库检索（办事指南、政策咨询）",
+                    "summary": "知识库检索（办事指南、政策咨询）；每条带匹配度 confidence（0–1）和办理地点 office",
                     "parameters": [_query("q", "来电或留言原文"), _query("category", "事项类别代码（加权）")],
                     "responses": _responses({"type": "object"}, 401),
                 }
@@ -272,7 +272,10 @@ def document() -> Dict[str, Any]:
                             "idempotency_key",
                         )
                     }
-                    | {"category_confidence": {"type": "number"}},
+                    | {
+                        "category_confidence": {"type": "number"},
+                        "note": {"type": "string", "maxLength": 2000, "description": "内部说明（只给工作人员看）"},
+                    },
                 },
                 "Transition": {
                     "type": "object",

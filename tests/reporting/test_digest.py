@@ -10,7 +10,7 @@ from aiohttp.test_utils import TestServer
 from bot.accounts.roles import Principal, Role
 from bot.citypack import DEFAULT_PACK
 from bot.cli import main
-from bot.reporting.digest import daily_digest, send_telegram
+from bot.reporting.digest import daily_digest, send_telegram, send_wechat
 from bot.reporting.hotspots import load_policy
 from bot.reporting.service import Reports
 from bot.ticketing.lifecycle import Action
@@ -109,3 +109,79 @@ async def test_hotline_digest_prints_and_sends(bot_api, tmp_path, monkeypatch, c
     monkeypatch.delenv("DIGEST_TELEGRAM_CHAT_ID")
     assert main(["digest", "--send"]) == 2
     assert "DIGEST_TELEGRAM_CHAT_ID" in capsys.readouterr().err
+
+
+LEADERS = ("oLeader1-AAAAAAAAAAAAAAAAAAA1", "oLeader2-BBBBBBBBBBBBBBBBBBB2")
+
+
+@pytest.fixture
+async def wechat_api():
+    """The WeChat stand-in of tests/standins: access tokens, 45015 outside the 48-hour window."""
+    from tests.standins.wechat_api import FakeWeChatAPI
+
+    fake = FakeWeChatAPI("wx-digest", "wx-digest-secret")
+    server = TestServer(fake.app())
+    await server.start_server()
+    yield str(server.make_url("")).rstrip("/"), fake
+    await server.close()
+
+
+async def test_the_digest_reaches_each_configured_official_on_wechat_with_personal_data_masked(wechat_api):
+    base, fake = wechat_api
+    text = "【云岩区12319热线每日简报】\n近24小时新受理 3 件\n（测试：联系人13985012345）"
+    failures = await send_wechat(text, LEADERS, "wx-digest", "wx-digest-secret", base)
+    assert failures == []
+    for openid in LEADERS:
+        [sent] = fake.sent[openid]
+        assert "每日简报" in sent and "139****2345" in sent and "13985012345" not in sent
+
+
+async def test_an_official_outside_the_48_hour_window_is_told_what_to_do_and_the_others_still_get_it(wechat_api):
+    base, fake = wechat_api
+    fake.outside_window.add(LEADERS[1])
+    failures = await send_wechat("今日简报", LEADERS, "wx-digest", "wx-digest-secret", base)
+    assert fake.sent[LEADERS[0]] == ["今日简报"] and LEADERS[1] not in fake.sent
+    [failure] = failures
+    assert "oLea****B2" in failure and LEADERS[1] not in failure  # the openid is masked
+    assert "45015" in failure and "48 小时" in failure and "在公众号里发送任意一条消息" in failure
+
+
+async def test_wrong_wechat_credentials_are_named(wechat_api):
+    base, fake = wechat_api
+    failures = await send_wechat("今日简报", LEADERS[:1], "wx-digest", "wrong-secret", base)
+    assert fake.sent == {} and "WECHAT_APP_SECRET" in failures[0]
+
+
+async def test_hotline_digest_sends_to_telegram_and_wechat_and_says_who_missed_it(
+    bot_api, wechat_api, tmp_path, monkeypatch, capsys
+):
+    telegram_base, telegram_sent = bot_api
+    wechat_base, fake = wechat_api
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'digest.sqlite3'}")
+    monkeypatch.setenv("TELEGRAM_TOKEN", TOKEN)
+    monkeypatch.setenv("TELEGRAM_API_BASE_URL", telegram_base)
+    monkeypatch.setenv("DIGEST_TELEGRAM_CHAT_ID", "4242")
+    monkeypatch.setenv("WECHAT_APP_ID", "wx-digest")
+    monkeypatch.setenv("WECHAT_APP_SECRET", "wx-digest-secret")
+    monkeypatch.setenv("WECHAT_API_BASE_URL", wechat_base)
+    monkeypatch.setenv("DIGEST_WECHAT_OPENIDS", "，".join(LEADERS))  # a Chinese comma is fine too
+    run = asyncio.get_running_loop().run_in_executor
+    assert await run(None, main, ["digest", "--send"]) == 0
+    out = capsys.readouterr()
+    assert "12319热线每日简报" in out.out and "已推送到微信 2/2 位领导" in out.err
+    assert len(telegram_sent) == 1 and all(len(fake.sent[o]) == 1 for o in LEADERS)
+
+    fake.outside_window.add(LEADERS[0])
+    assert await run(None, main, ["digest", "--send"]) == 1  # one official missed it: the exit code says so
+    err = capsys.readouterr().err
+    assert "已推送到微信 1/2 位领导" in err and "发送任意一条消息" in err and LEADERS[0] not in err
+    assert len(telegram_sent) == 2  # Telegram is not held back by WeChat
+
+
+async def test_a_half_configured_wechat_digest_is_refused_with_the_missing_setting(monkeypatch, tmp_path, capsys):
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'digest.sqlite3'}")
+    monkeypatch.delenv("WECHAT_APP_ID", raising=False)
+    monkeypatch.delenv("DIGEST_TELEGRAM_CHAT_ID", raising=False)
+    monkeypatch.setenv("DIGEST_WECHAT_OPENIDS", LEADERS[0])
+    assert main(["digest", "--send"]) == 2
+    assert "WECHAT_APP_ID" in capsys.readouterr().err

@@ -28,6 +28,7 @@ def test_how_long_a_handed_over_chat_may_wait_for_a_clerk_is_a_setting_with_a_cl
         with pytest.raises(SystemExit, match="HANDOFF_UNANSWERED_MINUTES"):
             Settings.from_env({**BASE, "HANDOFF_UNANSWERED_MINUTES": wrong})
 
+
 def test_a_new_env_file_names_the_optional_digest_targets_and_keeps_them_once_set(tmp_path: Path):
     from bot.cli import init_env
     from bot.reporting.digest import DigestTargets

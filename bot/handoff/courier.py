@@ -20,6 +20,7 @@ from typing import Any, AsyncIterator, List, Set
 from aiohttp import web
 
 from bot.handoff.service import HandoffService
+from bot.notify import outbox
 from bot.notify.models import WebChatMessage
 from bot.notify.pusher import PushFailed, RasaTrigger
 from bot.privacy import mask_text
@@ -33,7 +34,7 @@ CLAIM_SECONDS = 60
 
 
 def retry_wait(attempts: int) -> float:
-    return float(min(FIRST_RETRY_SECONDS * 2 ** (attempts - 1), LONGEST_WAIT_SECONDS))
+    return outbox.retry_wait(attempts, FIRST_RETRY_SECONDS, LONGEST_WAIT_SECONDS)
 
 
 class HandoffCourier:

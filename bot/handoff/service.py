@@ -18,6 +18,7 @@ from bot.accounts.roles import Principal, Role
 from bot.clock import Clock, system_clock
 from bot.errors import HotlineError, InvalidInput, NotFound
 from bot.handoff.models import Handoff, HandoffMessage
+from bot.notify import outbox
 from bot.privacy import mask_text
 from bot.ticketing.models import UTCDateTime
 
@@ -298,18 +299,8 @@ class HandoffService:
         return [(message, sender_id) for message, sender_id in rows]
 
     async def claim(self, message_id: int, seconds: float) -> bool:
-        now = self.clock()
         async with self.sessions.begin() as session:
-            result = await session.execute(
-                update(HandoffMessage)
-                .where(
-                    HandoffMessage.id == message_id,
-                    HandoffMessage.sent_at.is_(None),
-                    or_(HandoffMessage.claimed_until.is_(None), HandoffMessage.claimed_until < now),
-                )
-                .values(claimed_until=now + timedelta(seconds=seconds))
-            )
-            return bool(result.rowcount == 1)
+            return await outbox.claim(session, HandoffMessage, message_id, self.clock(), seconds)
 
     async def delivered(self, message_id: int, extra: Sequence[Any] = ()) -> None:
         async with self.sessions.begin() as session:

@@ -23,13 +23,14 @@ from urllib.parse import quote
 
 import aiohttp
 from aiohttp import web
-from sqlalchemy import and_, exists, or_, select, update
+from sqlalchemy import and_, exists, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from sqlalchemy.orm import sessionmaker
 
 from bot.clock import Clock, system_clock
+from bot.notify import outbox
 from bot.notify.models import Notification, WebChatMessage
 from bot.ticketing.models import Ticket, TicketEvent
 
@@ -123,18 +124,8 @@ class Notifier:
         return len(rows)
 
     async def _claim(self, notification_id: int) -> bool:
-        now = self.clock()
         async with self.sessions.begin() as session:
-            result = await session.execute(
-                update(Notification)
-                .where(
-                    Notification.id == notification_id,
-                    Notification.sent_at.is_(None),
-                    or_(Notification.claimed_until.is_(None), Notification.claimed_until < now),
-                )
-                .values(claimed_until=now + timedelta(seconds=CLAIM_SECONDS))
-            )
-            return bool(result.rowcount == 1)
+            return await outbox.claim(session, Notification, notification_id, self.clock(), CLAIM_SECONDS)
 
     async def _finish(
         self, notification: Notification, error: Optional[str], web_messages: Optional[List[Any]] = None
@@ -146,7 +137,7 @@ class Notifier:
             values["sent_at"] = now
         else:
             attempts = notification.attempts + 1
-            wait = min(FIRST_RETRY_SECONDS * 2 ** (attempts - 1), LONGEST_WAIT_SECONDS)
+            wait = outbox.retry_wait(attempts, FIRST_RETRY_SECONDS, LONGEST_WAIT_SECONDS)
             values.update(attempts=attempts, last_error=error[:500], next_attempt_at=now + timedelta(seconds=wait))
             if attempts >= GIVE_UP_AFTER_ATTEMPTS:
                 values["given_up_at"] = now

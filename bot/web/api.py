@@ -19,6 +19,7 @@ from bot.ticketing.evidence import MAX_EVIDENCE_BYTES, EvidenceFiles
 from bot.ticketing.lifecycle import parse_action
 from bot.ticketing.service import NewTicket, TicketFilter, TransitionRequest
 from bot.ticketing.states import Status
+from bot.web.bodies import json_object
 from bot.web.keys import EVIDENCE, PACK, TICKETS
 from bot.web.middleware import PRINCIPAL
 from bot.web.openapi import document
@@ -32,13 +33,7 @@ def _json(data: Any, status: int = 200) -> web.Response:
 
 
 async def _body(request: web.Request) -> Dict[str, Any]:
-    try:
-        data = await request.json()
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise InvalidInput("请求体不是有效的 JSON", error_en="body is not valid JSON") from exc
-    if not isinstance(data, dict):
-        raise InvalidInput("请求体应为 JSON 对象", error_en="body must be a JSON object")
-    return data
+    return json_object(await request.read())  # read() keeps the app's (or the clone's) size limit
 
 
 def _text(data: Dict[str, Any], key: str, required: bool = False) -> str | None:

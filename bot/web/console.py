@@ -31,7 +31,7 @@ from bot.suggestions.service import MAX_TEXT
 from bot.taxonomy import APPEAL_TYPES
 from bot.ticketing.lifecycle import Action
 from bot.ticketing.service import NewTicket, TransitionRequest
-from bot.web.bodies import read_limited
+from bot.web.bodies import limited_json_object
 from bot.web.keys import COURIER, HANDOFFS, PACK, SUGGESTER, TICKETS
 from bot.web.middleware import PRINCIPAL
 from bot.web.workbench import _checked_form, _html, _login_or_redirect
@@ -57,16 +57,9 @@ SUGGEST_MAX_BYTES = 6 * MAX_TEXT + 1024
 
 async def _suggest_body(request: web.Request) -> Dict[str, Any]:
     """The JSON body, read with the suggestion endpoint's own size limit (a pasted letter is long)."""
-    raw = await read_limited(request, SUGGEST_MAX_BYTES)
-    if raw is None:
-        raise InvalidInput(f"内容超过{MAX_TEXT}字，请只粘贴来电内容", error_en="body too large")
-    try:
-        data = json.loads(raw.decode("utf-8"))
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise InvalidInput("请求体不是有效的 JSON", error_en="body is not valid JSON") from exc
-    if not isinstance(data, dict):
-        raise InvalidInput("请求体应为 JSON 对象", error_en="body must be a JSON object")
-    return data
+    return await limited_json_object(
+        request, SUGGEST_MAX_BYTES, f"内容超过{MAX_TEXT}字，请只粘贴来电内容", "body too large"
+    )
 
 
 @routes.post("/api/v1/suggest")

@@ -7,7 +7,6 @@ conversation, take it, reply and hand it back. Department staff and officials ge
 
 from __future__ import annotations
 
-import json
 import math
 from datetime import datetime, timezone
 from typing import Any, Dict, List
@@ -20,7 +19,7 @@ from bot.errors import InvalidInput, NotAllowed, NotFound
 from bot.handoff.models import Handoff, HandoffMessage
 from bot.handoff.service import MAX_REPLY_CHARS, REASONS, STATES, Line
 from bot.web.api import _body, _json, _text
-from bot.web.bodies import read_limited
+from bot.web.bodies import limited_json_object
 from bot.web.keys import COURIER, HANDOFFS
 from bot.web.middleware import PRINCIPAL
 
@@ -194,16 +193,8 @@ async def take(request: web.Request) -> web.Response:
 
 
 async def _reply_text(request: web.Request) -> Any:
-    raw = await read_limited(request, REPLY_BODY_BYTES)
-    if raw is None:
-        raise InvalidInput(f"回复不能超过 {MAX_REPLY_CHARS} 字，请分几条发送", error_en="reply text too long")
-    try:
-        data = json.loads(raw.decode("utf-8"))
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise InvalidInput("请求体不是有效的 JSON", error_en="body is not valid JSON") from exc
-    if not isinstance(data, dict):
-        raise InvalidInput("请求体应为 JSON 对象", error_en="body must be a JSON object")
-    return data.get("text")
+    too_long = f"回复不能超过 {MAX_REPLY_CHARS} 字，请分几条发送"
+    return (await limited_json_object(request, REPLY_BODY_BYTES, too_long, "reply text too long")).get("text")
 
 
 @routes.post("/api/v1/handoffs/{handoff_id:\\d+}/replies")

@@ -6,8 +6,6 @@ jionlp's time recogniser; addresses by patterns plus the city pack's gazetteer.
 
 from __future__ import annotations
 
-import contextlib
-import io
 import re
 import time as clock
 from typing import Any, Dict, List, Tuple
@@ -59,9 +57,7 @@ MAX_TIME_TEXT = 600  # jionlp's time recogniser slows down on long letters; time
 def extract_times(text: str) -> List[Tuple[int, int, str]]:
     """Time expressions `(start, end, text)` ("每天晚上十点以后", "上周三", "11月20日")."""
     try:
-        # jionlp prints a traceback for every candidate it cannot parse; keep the logs readable.
-        with contextlib.redirect_stderr(io.StringIO()):
-            found = jionlp().ner.extract_time(text[:MAX_TIME_TEXT], time_base=clock.time(), with_parsing=False)
+        found = jionlp().ner.extract_time(text[:MAX_TIME_TEXT], time_base=clock.time(), with_parsing=False)
     except Exception:  # jionlp raises on some odd inputs; a missed time is not fatal
         return []
     raw = [tuple(item["offset"]) for item in found]

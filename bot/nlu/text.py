@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import logging
 from functools import lru_cache
 from typing import Any
 
@@ -12,11 +13,17 @@ _FULL_TO_HALF = {code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)}
 _FULL_TO_HALF[0x3000] = 0x20
 
 
+def _not_from_jionlp(record: logging.LogRecord) -> bool:
+    return "jionlp" not in record.pathname
+
+
 @lru_cache(maxsize=1)
 def jionlp() -> Any:
-    """jionlp, imported on first use and without the banner it prints to stdout."""
+    """jionlp, imported on first use, without the banner it prints to stdout and without the
+    traceback it logs on the root logger for every time candidate it cannot parse."""
     with contextlib.redirect_stdout(io.StringIO()):
         import jionlp as module
+    logging.getLogger().addFilter(_not_from_jionlp)
     return module
 
 

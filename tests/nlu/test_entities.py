@@ -74,3 +74,14 @@ def test_times_are_when_it_happens_not_how_long_it_lasts(text, times):
 def test_span_conventions_of_the_labelling_guide(places, text, expected):
     """nlu_data/LABELLING.md says how address and time spans are marked; the extractor follows it."""
     assert [(e["entity"], e["value"]) for e in extract_entities(text, places)] == expected
+
+
+def test_times_jionlp_cannot_parse_leave_no_traceback_in_the_logs(caplog):
+    """jionlp logs a traceback on the root logger for each time candidate it fails to parse; an
+    operator reading the service log must not see one per resident message."""
+    from bot.nlu.entities import extract_times
+
+    caplog.set_level("DEBUG")
+    times = [value for _start, _end, value in extract_times("每天中午晚上都在吵，早上七点半到九点最凶")]
+    assert "早上七点半到九点" in times
+    assert not [record for record in caplog.records if "Traceback" in record.getMessage()]

@@ -20,14 +20,22 @@ from rasa.shared.nlu.training_data.message import Message
 
 from bot.citypack import DEFAULT_PACK, load_city_pack
 from bot.nlu import patterns
+from bot.nlu import span_tagger
 from bot.nlu.address import find_addresses, gazetteer
+from bot.nlu.span_tagger import Span, SpanTagger
 from bot.nlu.text import jionlp, normalize
 
 _ROAD_END = "路街巷道弄"
-_TIME_TAIL = re.compile(r"多钟?|左右|前后|以后|以前|之后|之前|许|期间|时段|的时候|时候|高峰期?")
+_TIME_TAIL = re.compile(r"多钟?|左右|前后|以后|以前|之后|之前|以来|许|期间|时段|的时候|时候|高峰期?")
 # Our annotation convention (nlu_data/LABELLING.md): in "昨晚十点开始敲" the time is "昨晚十点";
-# "从去年开始" is one expression and keeps its "开始".
+# "从去年开始" ("从…起", "从…以来") is one expression and keeps its "开始"; in "从早上六点就响" the
+# time is "早上六点".
 _TIME_STARTS = re.compile(r"开始$")
+_SINCE_END = re.compile(r"开始|起(?![来床])|以来")
+# "现在" before a time only says the habit still holds: "现在每天晚上八点以后" → "每天晚上八点以后";
+# "一点" alone is "a little" far more often than one o'clock ("现在一点办法都没有").
+_NOW = "现在"
+_A_LITTLE = "一点"
 # jionlp sometimes takes a neighbour along: ",从今年9月" on ASCII punctuation, "次从下午四点" after "那次".
 _TIME_EDGE = " \t\n,.;:!?，。；：！？、…~～\"'“”‘’()（）次"
 # jionlp leaves out how often and since when: "天天|晚上", "这|半个月", "每到|周末".
@@ -77,6 +85,16 @@ def extract_times(text: str) -> List[Tuple[int, int, str]]:
         starts = _TIME_STARTS.search(text, start, end)
         if starts and starts.start() > start and text[start] != "从":
             end = starts.start()
+        if text[start] == "从":
+            since = _SINCE_END.match(text, end)
+            if since:
+                end = since.end()
+            elif not any(text.endswith(word, start, end) for word in ("开始", "起", "以来")):
+                start += 1
+        if text.startswith(_NOW, start) and end - start > len(_NOW):
+            start += len(_NOW)
+        if text[start:end] == _A_LITTLE:
+            continue
         if end <= start or _AGE.match(text, end) or (text[end - 1] == "号" and _NUMBERED_THING.match(text, end)):
             continue
         if _DURATION.fullmatch(text[start:end]):  # "三天" is a duration, "这三天" a time
@@ -88,8 +106,38 @@ def extract_times(text: str) -> List[Tuple[int, int, str]]:
     return spans
 
 
-def extract_entities(text: str, places: Tuple[str, ...]) -> List[Dict[str, Any]]:
-    """All hotline entities in `text` as Rasa entity dicts, earliest first, no overlaps."""
+def rule_spans(plain: str, places: Tuple[str, ...]) -> List[Span]:
+    """Times and addresses of the normalised text by the rules alone: `(entity, start, end)`."""
+    times = [
+        (start, end)
+        for start, end, value in extract_times(plain)
+        if not value.strip().isdigit()
+        and not (start > 0 and plain[start - 1] in _ROAD_END and _HOUSE_NUMBER.fullmatch(value))
+    ]
+    # Times are blanked before addresses are looked for, so "晚上十点多中华北路" starts at 中华北路.
+    masked = list(plain)
+    for start, end in times:
+        masked[start:end] = "，" * (end - start)
+    addresses = [(start, end) for start, end, _value in find_addresses("".join(masked), places)]
+    return [("time", start, end) for start, end in times] + [("address", start, end) for start, end in addresses]
+
+
+def gazetteer_spans(plain: str, places: Tuple[str, ...]) -> List[Tuple[int, int]]:
+    """Where the city pack's streets, estates and landmarks occur, longest first where they overlap."""
+    found = sorted(
+        ((m.start(), m.end()) for place in places for m in re.finditer(re.escape(place), plain)),
+        key=lambda span: (span[0], -(span[1] - span[0])),
+    )
+    kept: List[Tuple[int, int]] = []
+    for start, end in found:
+        if not kept or start >= kept[-1][1]:
+            kept.append((start, end))
+    return kept
+
+
+def extract_entities(text: str, places: Tuple[str, ...], tagger: SpanTagger | None = None) -> List[Dict[str, Any]]:
+    """All hotline entities in `text` as Rasa entity dicts, earliest first, no overlaps. With a
+    trained `tagger`, addresses and times are its spans (the rules are its features); without, the rules'."""
     plain = normalize(text)
     found: List[Dict[str, Any]] = []
     taken: List[Tuple[int, int]] = []
@@ -102,20 +150,12 @@ def extract_entities(text: str, places: Tuple[str, ...]) -> List[Dict[str, Any]]
 
     for match in patterns.extract(plain):
         add(match.entity, match.value, match.start, match.end)
-    times = [
-        (start, end, value)
-        for start, end, value in extract_times(plain)
-        if not value.strip().isdigit()
-        and not (start > 0 and plain[start - 1] in _ROAD_END and _HOUSE_NUMBER.fullmatch(value))
-    ]
-    for start, end, _value in times:
-        add("time", text[start:end], start, end)
-    # Times are blanked before addresses are looked for, so "晚上十点多中华北路" starts at 中华北路.
-    masked = list(plain)
-    for start, end, _value in times:
-        masked[start:end] = "，" * (end - start)
-    for start, end, _value in find_addresses("".join(masked), places):
-        add("address", text[start:end], start, end)
+    spans = rule_spans(plain, places)
+    if tagger is not None and tagger.trained:
+        rows = span_tagger.features(plain, spans, gazetteer_spans(plain, places))
+        spans = [span for span in span_tagger.spans_of(tagger.tag(rows), plain) if span[2] - span[1] >= 2]
+    for entity, start, end in sorted(spans, key=lambda span: span[1]):
+        add(entity, text[start:end], start, end)
     return sorted(found, key=lambda entity: entity["start"])
 
 

@@ -43,6 +43,11 @@ def test_entities_of_a_message(places, text, expected):
         ("从今年四月份起就这样", ["从今年四月份起"]),
         ("停水已经三天了，等了两个多小时也没人来", []),  # how long, not when
         ("现在还没修好", []),
+        ("从上个月开始楼下就吵", ["从上个月开始"]),  # since when, with its 开始
+        ("10月份以来一直停", ["10月份以来"]),
+        ("破碎锤从早上六点就开始响", ["早上六点"]),  # a bare 从 is not part of the time
+        ("现在每天晚上八点以后还在吵", ["每天晚上八点以后"]),
+        ("现在一点办法都没有", []),  # "a little", not one o'clock
     ],
 )
 def test_times_are_when_it_happens_not_how_long_it_lasts(text, times):

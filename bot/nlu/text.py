@@ -33,4 +33,7 @@ def normalize(text: str) -> str:
         return text
     half = text.translate(_FULL_TO_HALF)
     simplified = jionlp().tra2sim(half, mode="char")
-    return simplified if len(simplified) == len(text) else half
+    if len(simplified) != len(text):
+        return half
+    # "幺" is how people say a 1 in phone numbers; simplification would make it "么".
+    return "".join("幺" if ch == "幺" else new for ch, new in zip(half, simplified)) if "幺" in half else simplified

@@ -90,3 +90,9 @@ def test_times_jionlp_cannot_parse_leave_no_traceback_in_the_logs(caplog):
     times = [value for _start, _end, value in extract_times("每天中午晚上都在吵，早上七点半到九点最凶")]
     assert "早上七点半到九点" in times
     assert not [record for record in caplog.records if "Traceback" in record.getMessage()]
+
+
+def test_a_phone_number_said_in_words_is_found_in_a_whole_message(places):
+    """"幺" (a spoken 1) must survive the folding of traditional characters."""
+    text = "联系人：周阿姨，电话：幺三九八五一零二六七四。"
+    assert [(e["entity"], e["value"]) for e in extract_entities(text, places)] == [("phone", "13985102674")]

@@ -61,11 +61,27 @@ def _tags(length: int, spans: Iterable[Tuple[int, int]]) -> List[str]:
     return tags
 
 
+def _word_marks(text: str) -> Tuple[List[str], List[str]]:
+    """Per character: the jieba word it is in (long words as one mark) and its place in it (B/M/E/S)."""
+    import jieba
+
+    words, places = [""] * len(text), ["S"] * len(text)
+    i = 0
+    for word in jieba.lcut(text):
+        for j in range(len(word)):
+            if i + j < len(text):
+                words[i + j] = word if len(word) <= 6 else "<long>"
+                places[i + j] = "S" if len(word) == 1 else "B" if j == 0 else "E" if j == len(word) - 1 else "M"
+        i += len(word)
+    return words, places
+
+
 def features(
     text: str, rule_spans: Sequence[Span], gazetteer_spans: Sequence[Tuple[int, int]]
 ) -> List[Dict[str, str | bool]]:
     """One feature dict per character of the (normalised) text."""
     n = len(text)
+    words, word_places = _word_marks(text)
     lower = text.lower()
     rules = {entity: _tags(n, [(s, e) for kind, s, e in rule_spans if kind == entity]) for entity in ENTITIES}
     places = _tags(n, gazetteer_spans)
@@ -104,6 +120,8 @@ def features(
             "where_ends": where_ends[i],
             "where_ends-1": where_ends[i - 1] if i > 0 else False,
             "place_begins+1": place_begins[i + 1] if i + 1 < n else False,
+            "w": words[i],
+            "wp": word_places[i],
         }
         rows.append(row)
     return rows

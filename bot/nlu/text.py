@@ -35,5 +35,7 @@ def normalize(text: str) -> str:
     simplified = jionlp().tra2sim(half, mode="char")
     if len(simplified) != len(text):
         return half
+    if "幺" not in half:
+        return simplified
     # "幺" is how people say a 1 in phone numbers; simplification would make it "么".
-    return "".join("幺" if ch == "幺" else new for ch, new in zip(half, simplified)) if "幺" in half else simplified
+    return "".join("幺" if ch == "幺" else new for ch, new in zip(half, simplified, strict=True))

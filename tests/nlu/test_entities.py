@@ -93,6 +93,6 @@ def test_times_jionlp_cannot_parse_leave_no_traceback_in_the_logs(caplog):
 
 
 def test_a_phone_number_said_in_words_is_found_in_a_whole_message(places):
-    """"幺" (a spoken 1) must survive the folding of traditional characters."""
+    """ "幺" (a spoken 1) must survive the folding of traditional characters."""
     text = "联系人：周阿姨，电话：幺三九八五一零二六七四。"
     assert [(e["entity"], e["value"]) for e in extract_entities(text, places)] == [("phone", "13985102674")]

@@ -3,16 +3,19 @@ the training data, or nearly the same as a training example (the evaluation woul
 
 from __future__ import annotations
 
-from bot.bench import HELDOUT, load_rows, training_texts
+import pytest
+
+from bot.bench import DEVELOPMENT, HELDOUT, load_rows, training_texts
 from bot.evaluation import near_duplicates
 
 THRESHOLD = 0.5  # character-trigram Jaccard; pairs above it read as the same message reworded
 
 
-def test_no_heldout_message_is_in_or_near_the_training_data() -> None:
-    heldout = [row["text"] for row in load_rows([HELDOUT])]
+@pytest.mark.parametrize(("folder", "size"), [(HELDOUT, 850), (DEVELOPMENT, 200)])
+def test_no_heldout_message_is_in_or_near_the_training_data(folder, size) -> None:
+    heldout = [row["text"] for row in load_rows([folder])]
     training = training_texts()
-    assert len(heldout) >= 300 and len(training) >= 1000, "held-out set or training data went missing"
+    assert len(heldout) >= size and len(training) >= 1000, "held-out set or training data went missing"
     clashes = near_duplicates(heldout, training, THRESHOLD)
     listing = "\n".join(f"{score:.2f}  held-out: {h[:50]}  |  training: {t[:50]}" for h, t, score in clashes[:30])
     assert not clashes, f"{len(clashes)} held-out messages are (nearly) in the training data:\n{listing}"

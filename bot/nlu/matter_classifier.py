@@ -23,7 +23,7 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 
 from bot.nlu.linear import CalibratedLinearSVC
 from bot.nlu.stored import StoredModels
-from bot.nlu.text import normalize
+from bot.nlu.text import jieba_words, normalize
 
 log = logging.getLogger(__name__)
 MATTER = "matter"  # the key of the result in Rasa's parse data
@@ -41,11 +41,8 @@ def _label(message: Message, key: str) -> str | None:
 
 
 def words_of(text: str) -> str:
-    """Jieba words of the whole normalised text (the tokenizer caps tokens for DIET; this does not).
-    Jieba's dictionary is the one the pipeline's tokenizer loaded, user dictionary included."""
-    import jieba
-
-    return " ".join(word for word in jieba.lcut(normalize(text)) if word.strip())
+    """Jieba words of the whole normalised text (the tokenizer caps its tokens; this does not)."""
+    return " ".join(word for word in jieba_words(normalize(text)) if word.strip())
 
 
 class Features:

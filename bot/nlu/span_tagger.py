@@ -14,6 +14,8 @@ from __future__ import annotations
 import re
 from typing import Dict, Iterable, List, Sequence, Tuple
 
+from bot.nlu.text import jieba_words
+
 Span = Tuple[str, int, int]  # (entity, start, end)
 ENTITIES = ("address", "time")
 
@@ -63,11 +65,9 @@ def _tags(length: int, spans: Iterable[Tuple[int, int]]) -> List[str]:
 
 def _word_marks(text: str) -> Tuple[List[str], List[str]]:
     """Per character: the jieba word it is in (long words as one mark) and its place in it (B/M/E/S)."""
-    import jieba
-
     words, places = [""] * len(text), ["S"] * len(text)
     i = 0
-    for word in jieba.lcut(text):
+    for word in jieba_words(text):
         for j in range(len(word)):
             if i + j < len(text):
                 words[i + j] = word if len(word) <= 6 else "<long>"

@@ -7,7 +7,7 @@ import contextlib
 import io
 import logging
 from functools import lru_cache
-from typing import Any
+from typing import Any, Tuple
 
 _FULL_TO_HALF = {code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)}
 _FULL_TO_HALF[0x3000] = 0x20
@@ -39,3 +39,12 @@ def normalize(text: str) -> str:
         return simplified
     # "幺" is how people say a 1 in phone numbers; simplification would make it "么".
     return "".join("幺" if ch == "幺" else new for ch, new in zip(half, simplified, strict=True))
+
+
+@lru_cache(maxsize=256)
+def jieba_words(plain: str) -> Tuple[str, ...]:
+    """Jieba's words of a normalised text, with the dictionary the pipeline's tokenizer loaded (user
+    dictionary included). Cached: the matter classifier and the span tagger read the same message."""
+    import jieba
+
+    return tuple(jieba.lcut(plain))

@@ -30,22 +30,24 @@ log = logging.getLogger(__name__)
 _ROAD_END = "路街巷道弄"
 _TIME_TAIL = re.compile(r"多钟?|左右|前后|以后|以前|之后|之前|以来|许|期间|时段|的时候|时候|高峰期?")
 # Our annotation convention (nlu_data/LABELLING.md): in "昨晚十点开始敲" the time is "昨晚十点";
-# "从去年开始" ("从…起", "从…以来") is one expression and keeps its "开始"; in "从早上六点就响" the
-# time is "早上六点".
+# "从去年开始" ("从…起", "从…以来") is one expression and keeps its "开始"; "从" opens a since-when and
+# belongs to it ("从早上六点就响").
 _TIME_STARTS = re.compile(r"开始$")
 _SINCE_END = re.compile(r"开始|起(?![来床])|以来")
 # "现在" before a time only says the habit still holds: "现在每天晚上八点以后" → "每天晚上八点以后";
 # "一点" alone is "a little" far more often than one o'clock ("现在一点办法都没有").
 _NOW = "现在"
 _HOW_OFTEN = {"天天", "每天", "每日", "经常", "总是"}
+_DURATION_TAIL = re.compile(r"(?:左右|以内|之内|以上|多)$")
 _A_LITTLE = "一点"
 # jionlp sometimes takes a neighbour along: ",从今年9月" on ASCII punctuation, "次从下午四点" after "那次".
 _TIME_EDGE = " \t\n,.;:!?，。；：！？、…~～\"'“”‘’()（）次"
 # jionlp leaves out how often and since when: "天天|晚上", "这|半个月", "每到|周末".
 _TIME_HEAD = re.compile(r"(?:每天|天天|每晚|每周|每到|一到|每逢|每|这|近|最近|从|自从|自)$")
 # How long something lasted or how long one waited ("三天", "两个多小时") is not when it happened.
+# A year ("2024年") and a month ("7月", "三月") are dates; "7个月", "三年", "5天" are durations.
 _DURATION = re.compile(
-    r"大?[\d一二两三四五六七八九十百千半几]+多?个?多?(?:年|月|天|日|周|星期|礼拜|小时|钟头|分钟|分|秒)多?钟?"
+    r"(?!(?:19|20)\d{2}年)大?[\d一二两三四五六七八九十百千半几]+多?(?:个多?月|个?多?(?:年|天|周|星期|礼拜|小时|钟头|分钟|分|秒))多?钟?"
     r"|现在|目前|当时|每年"
 )
 # Relative times jionlp does not read.
@@ -88,12 +90,9 @@ def extract_times(text: str) -> List[Tuple[int, int, str]]:
         starts = _TIME_STARTS.search(text, start, end)
         if starts and starts.start() > start and text[start] != "从":
             end = starts.start()
-        if text[start] == "从":
-            since = _SINCE_END.match(text, end)
-            if since:
-                end = since.end()
-            elif not any(text.endswith(word, start, end) for word in ("开始", "起", "以来")):
-                start += 1
+        since = _SINCE_END.match(text, end) if text[start] == "从" else None
+        if since:
+            end = since.end()
         if text.startswith(_NOW, start) and end - start > len(_NOW):
             start += len(_NOW)
         if text[start:end] == _A_LITTLE:
@@ -115,8 +114,9 @@ def _as_convention_says(plain: str, start: int, end: int) -> Tuple[int, int] | N
     value = plain[start:end]
     if value.endswith("开始") and not value.startswith(("从", "自")) and len(value) > 2:
         end -= 2
-    if plain[start:end] in _HOW_OFTEN:
-        return None
+    value = plain[start:end]
+    if value in _HOW_OFTEN or _DURATION.fullmatch(_DURATION_TAIL.sub("", value)):
+        return None  # how often alone, or how long ("两个月左右", "两年以内")
     return start, end
 
 

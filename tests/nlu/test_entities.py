@@ -45,9 +45,10 @@ def test_entities_of_a_message(places, text, expected):
         ("现在还没修好", []),
         ("从上个月开始楼下就吵", ["从上个月开始"]),  # since when, with its 开始
         ("10月份以来一直停", ["10月份以来"]),
-        ("破碎锤从早上六点就开始响", ["早上六点"]),  # a bare 从 is not part of the time
+        ("破碎锤从早上六点就开始响", ["从早上六点"]),  # 从 says since when; the bare 开始 is left out
         ("现在每天晚上八点以后还在吵", ["每天晚上八点以后"]),
         ("现在一点办法都没有", []),  # "a little", not one o'clock
+        ("2023年买的房，说好7月交房，拖了两个多月", ["2023年", "7月"]),  # a year and a month are dates
     ],
 )
 def test_times_are_when_it_happens_not_how_long_it_lasts(text, times):
@@ -96,3 +97,15 @@ def test_a_phone_number_said_in_words_is_found_in_a_whole_message(places):
     """ "幺" (a spoken 1) must survive the folding of traditional characters."""
     text = "联系人：周阿姨，电话：幺三九八五一零二六七四。"
     assert [(e["entity"], e["value"]) for e in extract_entities(text, places)] == [("phone", "13985102674")]
+
+
+@pytest.mark.parametrize(
+    ("text", "times"),
+    [
+        ("天天有车停在人行道上", []),  # how often alone is no time
+        ("每晚八点开始放音乐", ["每晚八点"]),
+        ("等了两个月左右都没人来", []),  # how long
+    ],
+)
+def test_times_follow_the_span_conventions_whoever_finds_them(places, text, times):
+    assert [e["value"] for e in extract_entities(text, places) if e["entity"] == "time"] == times

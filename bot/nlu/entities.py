@@ -1,7 +1,9 @@
 """Entity extraction for the hotline: address, time, phone, ticket number, licence plate.
 
-Phone, ticket number and plate have fixed shapes (see `patterns`); times are found by
-jionlp's time recogniser; addresses by patterns plus the city pack's gazetteer.
+Phone, ticket number and plate have fixed shapes (see `patterns`). The rules find times with
+jionlp's time recogniser and addresses with patterns plus the city pack's gazetteer; a span tagger
+trained on fully marked examples (`span_tagger`) reads the rules' opinion and decides where
+addresses and times really begin and end. Either way, times end as LABELLING.md says.
 """
 
 from __future__ import annotations

@@ -11,11 +11,11 @@ from __future__ import annotations
 import logging
 import re
 import time as clock
+from functools import cached_property
 from typing import Any, Dict, List, Tuple
 
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
-from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.extractors.extractor import EntityExtractorMixin
 from rasa.shared.nlu.constants import ENTITIES, METADATA, METADATA_EXAMPLE, METADATA_INTENT, TEXT
 from rasa.shared.nlu.training_data.message import Message
@@ -23,7 +23,7 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from bot.citypack import DEFAULT_PACK, load_city_pack
 from bot.nlu import patterns, span_tagger
-from bot.nlu.address import find_addresses, gazetteer
+from bot.nlu.address import find_addresses, gazetteer, place_mentions
 from bot.nlu.span_tagger import Span, SpanTagger
 from bot.nlu.stored import StoredModels
 from bot.nlu.text import jionlp, normalize
@@ -33,8 +33,7 @@ _ROAD_END = "路街巷道弄"
 _TIME_TAIL = re.compile(r"多钟?|左右|前后|以后|以前|之后|之前|以来|许|期间|时段|的时候|时候|高峰期?")
 # Our annotation convention (nlu_data/LABELLING.md): in "昨晚十点开始敲" the time is "昨晚十点";
 # "从去年开始" ("从…起", "从…以来") is one expression and keeps its "开始"; "从" opens a since-when and
-# belongs to it ("从早上六点就响").
-_TIME_STARTS = re.compile(r"开始$")
+# belongs to it ("从早上六点就响"). `_as_convention_says` applies it to every time, whoever found it.
 _SINCE_END = re.compile(r"开始|起(?![来床])|以来")
 # "现在" before a time only says the habit still holds: "现在每天晚上八点以后" → "每天晚上八点以后";
 # "一点" alone is "a little" far more often than one o'clock ("现在一点办法都没有").
@@ -89,19 +88,16 @@ def extract_times(text: str) -> List[Tuple[int, int, str]]:
             start += 1
         while end > start and text[end - 1] in _TIME_EDGE[:-1]:
             end -= 1
-        starts = _TIME_STARTS.search(text, start, end)
-        if starts and starts.start() > start and text[start] != "从":
-            end = starts.start()
-        since = _SINCE_END.match(text, end) if text[start] == "从" else None
+        since = _SINCE_END.match(text, end) if end > start and text[start] == "从" else None
         if since:
             end = since.end()
         if text.startswith(_NOW, start) and end - start > len(_NOW):
             start += len(_NOW)
-        if text[start:end] == _A_LITTLE:
+        span = _as_convention_says(text, start, end) if end > start else None
+        if span is None or text[span[0] : span[1]] == _A_LITTLE:
             continue
-        if end <= start or _AGE.match(text, end) or (text[end - 1] == "号" and _NUMBERED_THING.match(text, end)):
-            continue
-        if _DURATION.fullmatch(text[start:end]):  # "三天" is a duration, "这三天" a time
+        start, end = span
+        if _AGE.match(text, end) or (text[end - 1] == "号" and _NUMBERED_THING.match(text, end)):
             continue
         join = _RANGE_JOIN.match(text, spans[-1][1]) if spans else None
         if spans and (start < spans[-1][1] or (join and join.end() == start)):
@@ -118,7 +114,7 @@ def _as_convention_says(plain: str, start: int, end: int) -> Tuple[int, int] | N
         end -= 2
     value = plain[start:end]
     if value in _HOW_OFTEN or _DURATION.fullmatch(_DURATION_TAIL.sub("", value)):
-        return None  # how often alone, or how long ("两个月左右", "两年以内")
+        return None  # how often alone, or how long ("三天", "两个月左右"; "这三天" is a time)
     return start, end
 
 
@@ -136,19 +132,6 @@ def rule_spans(plain: str, places: Tuple[str, ...]) -> List[Span]:
         masked[start:end] = "，" * (end - start)
     addresses = [(start, end) for start, end, _value in find_addresses("".join(masked), places)]
     return [("time", start, end) for start, end in times] + [("address", start, end) for start, end in addresses]
-
-
-def gazetteer_spans(plain: str, places: Tuple[str, ...]) -> List[Tuple[int, int]]:
-    """Where the city pack's streets, estates and landmarks occur, longest first where they overlap."""
-    found = sorted(
-        ((m.start(), m.end()) for place in places for m in re.finditer(re.escape(place), plain)),
-        key=lambda span: (span[0], -(span[1] - span[0])),
-    )
-    kept: List[Tuple[int, int]] = []
-    for start, end in found:
-        if not kept or start >= kept[-1][1]:
-            kept.append((start, end))
-    return kept
 
 
 def extract_entities(
@@ -173,7 +156,7 @@ def extract_entities(
         add(match.entity, match.value, match.start, match.end)
     spans = rule_spans(plain, places)
     if tagger is not None and tagger.trained:
-        rows = span_tagger.features(plain, spans, gazetteer_spans(plain, places))
+        rows = span_tagger.features(plain, spans, place_mentions(plain, places))
         tagged = [span for span in span_tagger.spans_of(tagger.tag(rows), plain) if span[0] in learned]
         spans = [span for span in spans if span[0] not in learned] + [span for span in tagged if span[2] - span[1] >= 2]
     for entity, start, end in sorted(spans, key=lambda span: span[1]):
@@ -209,15 +192,9 @@ class HotlineEntityExtractor(StoredModels, EntityExtractorMixin):
             "max_iterations": 150,
         }
 
-    def __init__(
-        self,
-        config: Dict[str, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        models: Dict[str, Any] | None = None,
-    ) -> None:
-        super().__init__(config, model_storage, resource, models)
-        self._places = gazetteer(load_city_pack(config.get("city_pack") or DEFAULT_PACK))
+    @cached_property
+    def _places(self) -> Tuple[str, ...]:
+        return gazetteer(load_city_pack(self._config.get("city_pack") or DEFAULT_PACK))
 
     def train(self, training_data: TrainingData) -> Resource:
         examples = [m for m in training_data.intent_examples if _complete_spans(m)]
@@ -227,7 +204,7 @@ class HotlineEntityExtractor(StoredModels, EntityExtractorMixin):
         rows, gold = [], []
         for message in examples:
             plain = normalize(message.get(TEXT) or "")
-            places = gazetteer_spans(plain, self._places)
+            places = place_mentions(plain, self._places)
             rows.append(span_tagger.features(plain, rule_spans(plain, self._places), places))
             marked = [(e["entity"], e["start"], e["end"]) for e in message.get(ENTITIES) or []]
             gold.append(span_tagger.labels(len(plain), marked))

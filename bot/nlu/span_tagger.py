@@ -53,13 +53,14 @@ def _marks(text: str, pattern: re.Pattern[str]) -> Tuple[List[bool], List[bool]]
     return begins, ends
 
 
-def _tags(length: int, spans: Iterable[Tuple[int, int]]) -> List[str]:
+def _tags(length: int, spans: Iterable[Tuple[int, int]], suffix: str = "") -> List[str]:
+    """BIO tags per character: "B" + suffix where a span begins, "I" + suffix inside, "O" elsewhere."""
     tags = ["O"] * length
     for start, end in spans:
         if 0 <= start < end <= length:
-            tags[start] = "B"
+            tags[start] = "B" + suffix
             for i in range(start + 1, end):
-                tags[i] = "I"
+                tags[i] = "I" + suffix
     return tags
 
 
@@ -130,12 +131,9 @@ def features(
 def labels(length: int, spans: Sequence[Span]) -> List[str]:
     """BIO labels per character, e.g. B-address I-address O B-time …"""
     out = ["O"] * length
-    for entity, start, end in spans:
-        if entity not in ENTITIES or not 0 <= start < end <= length:
-            continue
-        out[start] = f"B-{entity}"
-        for i in range(start + 1, end):
-            out[i] = f"I-{entity}"
+    for entity in ENTITIES:
+        tags = _tags(length, [(start, end) for kind, start, end in spans if kind == entity], f"-{entity}")
+        out = [tag if tag != "O" else label for label, tag in zip(out, tags, strict=True)]
     return out
 
 

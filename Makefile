@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 MODEL := models/hotline.tar.gz
-TRAINING_INPUTS := config.yml domain.yml $(shell find nlu_data -type f 2>/dev/null) $(wildcard bot/nlu/*.py) bot/taxonomy.yml
+TRAINING_INPUTS := config.yml domain.yml $(shell find nlu_data -type f 2>/dev/null) $(wildcard bot/nlu/*.py) bot/taxonomy.yml $(wildcard bot/citypacks/*/communities.yml)
 export TF_CPP_MIN_LOG_LEVEL ?= 2
 
 # Python 3.10 (Rasa 3.6 runs on 3.8–3.10): the first candidate that really is 3.10.

@@ -19,7 +19,8 @@ from rasa.engine.storage.resource import Resource
 from rasa.shared.nlu.constants import METADATA, METADATA_EXAMPLE, METADATA_INTENT, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
-from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.feature_extraction.text import CountVectorizer, TfidfVectorizer
+from sklearn.preprocessing import normalize as unit_rows
 
 from bot.nlu.linear import CalibratedLinearSVC
 from bot.nlu.stored import StoredModels
@@ -51,12 +52,25 @@ class Features:
     def __init__(self) -> None:
         self.words = TfidfVectorizer(token_pattern=r"(?u)\S+", ngram_range=(1, 2), sublinear_tf=True, min_df=1)
         self.chars = TfidfVectorizer(analyzer="char", ngram_range=(1, 3), sublinear_tf=True, min_df=2)
+        self._idf: List[np.ndarray] = []
 
     def fit_transform(self, words: List[str], texts: List[str]) -> sp.csr_matrix:
-        return sp.hstack([self.words.fit_transform(words), self.chars.fit_transform(texts)]).tocsr()
+        matrix = sp.hstack([self.words.fit_transform(words), self.chars.fit_transform(texts)]).tocsr()
+        self._idf = [np.asarray(vectorizer.idf_) for vectorizer in (self.words, self.chars)]
+        return matrix
 
     def transform(self, words: List[str], texts: List[str]) -> sp.csr_matrix:
-        return sp.hstack([self.words.transform(words), self.chars.transform(texts)]).tocsr()
+        # What TfidfVectorizer.transform computes, without its fitted-checks: scikit-learn 1.1
+        # rebuilds the idf vector from a diagonal matrix for each check, twice per call — a tenth
+        # of the time of a whole parse. Each block is l2-normalised on its own, as before.
+        blocks = []
+        for vectorizer, idf, docs in zip((self.words, self.chars), self._idf, (words, texts), strict=True):
+            counts = CountVectorizer.transform(vectorizer, docs).astype(np.float64)
+            np.log(counts.data, out=counts.data)
+            counts.data += 1.0  # sublinear tf
+            counts.data *= idf[counts.indices]
+            blocks.append(unit_rows(counts, copy=False))
+        return sp.hstack(blocks).tocsr()
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)

@@ -3,8 +3,10 @@ Rasa model archive, so each classifier only says how it learns and how it predic
 
 from __future__ import annotations
 
+import hashlib
 import logging
-from typing import Any, ClassVar, Dict, Type, TypeVar
+from pathlib import Path
+from typing import Any, ClassVar, Dict, Iterable, Type, TypeVar
 
 import joblib
 from rasa.engine.graph import ExecutionContext, GraphComponent
@@ -13,6 +15,17 @@ from rasa.engine.storage.storage import ModelStorage
 
 log = logging.getLogger(__name__)
 Component = TypeVar("Component", bound="StoredModels")
+NLU_CODE = Path(__file__).resolve().parent
+CITY_PACKS = NLU_CODE.parent / "citypacks"
+
+
+def sources_fingerprint(files: Iterable[Path]) -> str:
+    """One digest of the contents of `files` (in name order)."""
+    digest = hashlib.sha256()
+    for path in sorted(files):
+        digest.update(path.name.encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
 
 
 class StoredModels(GraphComponent):
@@ -39,6 +52,13 @@ class StoredModels(GraphComponent):
         execution_context: ExecutionContext,
     ) -> Component:
         return cls(config, model_storage, resource)
+
+    @classmethod
+    def fingerprint_addon(cls, config: Dict[str, Any]) -> str:
+        """Rasa reuses a cached trained component unless its class's own source, config or data
+        changed; ours also depend on the features, tagger and rules beside them and on the city
+        packs' gazetteers, so a change to any of those trains them again."""
+        return sources_fingerprint([*NLU_CODE.glob("*.py"), *CITY_PACKS.glob("*/communities.yml")])
 
     def _persist(self, models: Dict[str, Any]) -> Resource:
         self._models = models

@@ -82,3 +82,25 @@ def test_a_problem_in_another_city_is_recognised_without_mistaking_local_street_
     from bot.nlu.address import other_city
 
     assert other_city(text, pack) == city
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "成都市武侯区人民南路四段",
+        "我在重庆渝北区上班，老家贵阳",
+        "北海市重庆路其仓11号",  # an alias followed by 路 is a street, not the city
+        "青海西宁城中区",  # 海西 must not match across 青海 and 西宁
+        "上海市嘉定区太原路99号",
+        "喀左旗覃家岗街道梨树湾村",
+        "襄樊市樊城区",  # an old name jionlp maps to the new one (襄阳)
+        "云岩区中华北路和北京路路口",
+        "小区门口天天堵车",  # no division at all
+        "",
+    ],
+)
+def test_the_fast_division_lookup_reads_a_text_exactly_as_jionlp_does(text):
+    from bot.nlu.address import parse_location
+    from bot.nlu.text import jionlp
+
+    assert parse_location(text) == jionlp().parse_location(text)

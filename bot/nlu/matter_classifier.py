@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import re
+from functools import cached_property
 from typing import Any, Dict, List, Tuple
 
 import numpy as np
@@ -52,12 +53,15 @@ class Features:
     def __init__(self) -> None:
         self.words = TfidfVectorizer(token_pattern=r"(?u)\S+", ngram_range=(1, 2), sublinear_tf=True, min_df=1)
         self.chars = TfidfVectorizer(analyzer="char", ngram_range=(1, 3), sublinear_tf=True, min_df=2)
-        self._idf: List[np.ndarray] = []
 
     def fit_transform(self, words: List[str], texts: List[str]) -> sp.csr_matrix:
-        matrix = sp.hstack([self.words.fit_transform(words), self.chars.fit_transform(texts)]).tocsr()
-        self._idf = [np.asarray(vectorizer.idf_) for vectorizer in (self.words, self.chars)]
-        return matrix
+        self.__dict__.pop("_idf", None)  # a refit has new idf vectors
+        return sp.hstack([self.words.fit_transform(words), self.chars.fit_transform(texts)]).tocsr()
+
+    @cached_property
+    def _idf(self) -> List[np.ndarray]:
+        """The fitted idf vectors, read once (also for models pickled before they were cached)."""
+        return [np.asarray(vectorizer.idf_) for vectorizer in (self.words, self.chars)]
 
     def transform(self, words: List[str], texts: List[str]) -> sp.csr_matrix:
         # What TfidfVectorizer.transform computes, without its fitted-checks: scikit-learn 1.1

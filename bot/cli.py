@@ -195,6 +195,37 @@ def cmd_token_create(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_token_list(args: argparse.Namespace) -> int:
+    """Every token with its number for `token revoke`; the secret is never shown again."""
+    from bot.clock import format_local
+
+    tokens = asyncio.run(_with_accounts(lambda accounts: accounts.list_tokens()))
+    if not tokens:
+        print("还没有令牌（用 hotline token create 新建）")
+        return 0
+    print("编号\t名称\t角色\t承办单位\t创建时间\t状态")
+    for token in tokens:
+        state = f"已吊销 {format_local(token.revoked_at)}" if token.revoked_at else "有效"
+        unit = token.department or "-"
+        print(f"{token.id}\t{token.name}\t{token.role}\t{unit}\t{format_local(token.created_at)}\t{state}")
+    return 0
+
+
+def cmd_token_revoke(args: argparse.Namespace) -> int:
+    """The token stops working at once; revoking one that is already revoked changes nothing."""
+    from bot.clock import format_local
+    from bot.errors import HotlineError
+
+    try:
+        token = asyncio.run(_with_accounts(lambda accounts: accounts.revoke_token(args.id)))
+    except HotlineError as exc:
+        print(f"未能吊销令牌：{exc.message}", file=sys.stderr)
+        return 1
+    assert token.revoked_at is not None
+    print(f"令牌 {token.id}（{token.name}）已于 {format_local(token.revoked_at)} 吊销，不能再使用")
+    return 0
+
+
 def cmd_db_upgrade(args: argparse.Namespace) -> int:
     from bot.ticketing.db import create_schema, make_engine
 
@@ -331,6 +362,11 @@ def main(argv: List[str] | None = None) -> int:
     create.add_argument("--department", help="承办单位代码（department 角色必填）")
     create.add_argument("--name", help="备注，例如调用方系统的名字")
     create.set_defaults(func=cmd_token_create)
+    listing = token.add_parser("list", help="列出令牌：编号、名称、角色、单位、创建和吊销时间（不显示令牌本身）")
+    listing.set_defaults(func=cmd_token_list)
+    revoke = token.add_parser("revoke", help="吊销令牌（立即失效；重复吊销无影响）")
+    revoke.add_argument("id", type=int, help="令牌编号（见 hotline token list）")
+    revoke.set_defaults(func=cmd_token_revoke)
     db = commands.add_parser("db", help="数据库").add_subparsers(dest="db_command", required=True)
     db.add_parser("upgrade", help="迁移到最新结构（alembic upgrade head）").set_defaults(func=cmd_db_upgrade)
     bench = commands.add_parser("bench-linkage", help="联动系统性能测试（建单速度、超期查询 p95）")

@@ -56,3 +56,15 @@ class Unauthorized(HotlineError):
     status = 401
     message = "请先登录或提供访问令牌"
     message_en = "login or a bearer token is required"
+
+
+class TooManyAttempts(HotlineError):
+    """Too many failed logins for one username: refused without checking the password."""
+
+    status = 429
+    message = "登录失败次数过多，请稍后再试"
+    message_en = "too many failed logins; try again later"
+
+    def __init__(self, message: str = "", error_en: str = "", retry_after: int = 0) -> None:
+        super().__init__(message, error_en)
+        self.retry_after = retry_after  # seconds, for the Retry-After header

@@ -28,7 +28,7 @@ async def test_head_matches_the_models(database_url):
     async with engine.connect() as connection:
         assert await connection.run_sync(_differences) == []
         version = (await connection.execute(text("SELECT version_num FROM alembic_version"))).scalar_one()
-    assert version == "0007"
+    assert version == "0008"
     assert KnowledgeArticle.__tablename__ in Base.metadata.tables  # 0004 is compared too
     await engine.dispose()
 

@@ -1,8 +1,8 @@
-"""Tables of staff accounts, API tokens and page sessions. Secrets are stored only as hashes."""
+"""Tables of staff accounts, API tokens, page sessions and failed logins. Secrets are stored only as hashes."""
 
 from __future__ import annotations
 
-from sqlalchemy import Boolean, Column, ForeignKey, Integer, String
+from sqlalchemy import Boolean, Column, ForeignKey, Index, Integer, String
 
 from bot.ticketing.models import Base, UTCDateTime
 
@@ -39,3 +39,18 @@ class WebSession(Base):
     csrf_token = Column(String(64), nullable=False)
     created_at = Column(UTCDateTime, nullable=False)
     expires_at = Column(UTCDateTime, nullable=False)
+
+
+class LoginFailure(Base):
+    """One failed (or still being checked) login, kept in the database so the limit holds across
+    restarts and server instances. Keyed by the name typed, not a user id: unknown names count too."""
+
+    __tablename__ = "login_failures"
+    id = Column(Integer, primary_key=True)
+    username = Column(String(64), nullable=False)
+    failed_at = Column(UTCDateTime, nullable=False)
+
+    __table_args__ = (
+        Index("ix_login_failures_username_failed_at", "username", "failed_at"),
+        Index("ix_login_failures_failed_at", "failed_at"),  # pruning old rows
+    )

@@ -1,25 +1,32 @@
-"""Accounts: add staff, log them in, issue API tokens, and turn a secret back into a principal."""
+"""Accounts: add staff, log them in (with a limit on failures), issue and revoke API tokens, and turn
+a secret back into a principal."""
 
 from __future__ import annotations
 
 import asyncio
+import logging
+import math
 import re
 import secrets
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
+from typing import List
 
 from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from sqlalchemy.orm import sessionmaker
 
-from bot.accounts.models import ApiToken, User, WebSession
+from bot.accounts.lockout import KEEP, MAX_FAILURES, WINDOW, retry_after
+from bot.accounts.models import ApiToken, LoginFailure, User, WebSession
 from bot.accounts.passwords import MIN_PASSWORD, digest, hash_password, new_secret, verify_password
 from bot.accounts.roles import Principal, Role, parse_role
 from bot.citypack import CityPack
 from bot.clock import Clock, system_clock
-from bot.errors import InvalidInput, Unauthorized
+from bot.errors import InvalidInput, NotFound, TooManyAttempts, Unauthorized
+from bot.privacy import mask_text
 
+log = logging.getLogger(__name__)
 SESSION_HOURS = 12  # one working shift; staff log in again the next day
 _USERNAME = re.compile(r"^[A-Za-z0-9_.\-]{3,64}$")
 # Verifying against a real hash when the user does not exist keeps the timing of a wrong
@@ -32,6 +39,22 @@ class Login:
     principal: Principal
     session_secret: str  # goes into the cookie; only its digest is stored
     csrf_token: str
+
+
+@dataclass(frozen=True)
+class TokenSummary:
+    """What `hotline token list` shows of a token: never the secret nor its digest."""
+
+    id: int
+    name: str
+    role: str
+    department: str | None
+    created_at: datetime
+    revoked_at: datetime | None
+
+    @classmethod
+    def of(cls, token: ApiToken) -> TokenSummary:
+        return cls(token.id, token.name, token.role, token.department_code, token.created_at, token.revoked_at)
 
 
 class AccountService:
@@ -94,6 +117,21 @@ class AccountService:
             )
         return secret
 
+    async def list_tokens(self) -> List[TokenSummary]:
+        async with self.sessions() as session:
+            tokens = (await session.execute(select(ApiToken).order_by(ApiToken.id))).scalars().all()
+        return [TokenSummary.of(token) for token in tokens]
+
+    async def revoke_token(self, token_id: int) -> TokenSummary:
+        """Stops a token from working; revoking it again keeps the first revocation time."""
+        async with self.sessions.begin() as session:
+            token = await session.get(ApiToken, token_id)
+            if token is None:
+                raise NotFound(f"没有编号为 {token_id} 的令牌", error_en=f"no token with id {token_id}")
+            if token.revoked_at is None:
+                token.revoked_at = self.clock()
+        return TokenSummary.of(token)
+
     async def principal_for_token(self, secret: str) -> Principal | None:
         async with self.sessions() as session:
             token = (
@@ -103,7 +141,49 @@ class AccountService:
             ).scalar_one_or_none()
         return self._principal(token.name, token.role, token.department_code) if token else None
 
+    async def _claim_attempt(self, username: str) -> None:
+        """Records this attempt as a failure *before* the password is checked, then counts the others.
+
+        Each attempt sees every attempt committed before its own, so of many guesses sent at once,
+        to one server or several sharing the database, at most `MAX_FAILURES` reach the password
+        check (perhaps fewer: arriving together, each may count the others and be refused).
+        A refused attempt takes its row back, so the lock runs from the last real failure.
+        """
+        now = self.clock()
+        attempt = LoginFailure(username=username, failed_at=now)
+        async with self.sessions.begin() as session:
+            # SKIP LOCKED (PostgreSQL): two servers pruning at once skip each other's rows, never deadlock.
+            stale = select(LoginFailure.id).where(LoginFailure.failed_at < now - KEEP).with_for_update(skip_locked=True)
+            await session.execute(
+                delete(LoginFailure).where(LoginFailure.id.in_(stale)).execution_options(synchronize_session=False)
+            )
+            session.add(attempt)
+        async with self.sessions() as session:
+            others = (
+                await session.execute(
+                    select(LoginFailure.failed_at)
+                    .where(LoginFailure.username == username, LoginFailure.id != attempt.id)
+                    .order_by(LoginFailure.failed_at.desc())
+                    .limit(MAX_FAILURES)
+                )
+            ).scalars()
+            wait = retry_after(list(others), now)
+        if wait is None:
+            return
+        async with self.sessions.begin() as session:
+            await session.execute(delete(LoginFailure).where(LoginFailure.id == attempt.id))
+        log.warning("login refused for username %r: %d failed logins in %s", mask_text(username), MAX_FAILURES, WINDOW)
+        minutes = math.ceil(wait / timedelta(minutes=1))
+        raise TooManyAttempts(
+            f"登录失败次数过多，请 {minutes} 分钟后再试",
+            error_en=f"too many failed logins; try again in {minutes} min",
+            retry_after=math.ceil(wait.total_seconds()),
+        )
+
     async def login(self, username: str, password: str) -> Login:
+        """A new page session, or Unauthorized; TooManyAttempts after repeated failures for the name."""
+        key = username[:64]  # the longest username there can be; longer names match no one
+        await self._claim_attempt(key)
         async with self.sessions() as session:
             user = (
                 await session.execute(select(User).where(User.username == username, User.active.is_(True)))
@@ -115,6 +195,7 @@ class AccountService:
         secret, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(24)
         now = self.clock()
         async with self.sessions.begin() as session:
+            await session.execute(delete(LoginFailure).where(LoginFailure.username == key))
             await session.execute(delete(WebSession).where(WebSession.expires_at < now))
             session.add(
                 WebSession(

@@ -18,7 +18,7 @@ from aiohttp import web
 from bot.accounts.roles import Principal, Role
 from bot.accounts.service import SESSION_HOURS, Login
 from bot.clock import format_local
-from bot.errors import HotlineError
+from bot.errors import HotlineError, TooManyAttempts
 from bot.privacy import mask_text
 from bot.ticketing.lifecycle import OPEN, RUNNING, Action, allowed_actions, parse_action
 from bot.ticketing.models import Ticket
@@ -138,8 +138,11 @@ async def login_submit(request: web.Request) -> web.Response:
     next_path = _safe_next(str(form.get("next", "")))
     try:
         login = await request.app[ACCOUNTS].login(username[:64], password[:256])
-    except HotlineError as exc:
-        return _html("登录", _login_form(exc.message, next_path), status=401)
+    except HotlineError as exc:  # 401 for a wrong name or password, 429 after too many of them
+        page = _html("登录", _login_form(exc.message, next_path), status=exc.status)
+        if isinstance(exc, TooManyAttempts):
+            page.headers["Retry-After"] = str(exc.retry_after)
+        return page
     response = web.HTTPFound(next_path)
     response.set_cookie(
         SESSION_COOKIE,

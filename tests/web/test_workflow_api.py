@@ -190,6 +190,13 @@ async def test_a_staff_session_needs_the_csrf_token_to_change_things(client, aut
 async def test_revoked_or_made_up_tokens_are_refused(client):
     response = await client.get("/api/v1/tickets", headers={"Authorization": "Bearer hl_made_up"})
     assert response.status == 401 and json.loads(await response.text())["error_en"]
+    accounts = client.app[ACCOUNTS]
+    crm = await bearer(client, "operator")
+    assert (await client.get("/api/v1/tickets", headers=crm)).status == 200
+    [token] = await accounts.list_tokens()
+    await accounts.revoke_token(token.id)
+    revoked = await client.get("/api/v1/tickets", headers=crm)
+    assert revoked.status == 401 and (await revoked.json())["error"] == "缺少或错误的访问令牌"
 
 
 async def test_fifty_concurrent_http_creations_get_fifty_distinct_numbers(client, auth):

@@ -188,6 +188,7 @@ def headline(report: Report) -> Dict[str, float]:
         "category macro-F1 (all)": report.category.macro_f1,
         "sector accuracy": report.sector.accuracy,
         "appeal type macro-F1": report.appeal_type.macro_f1,
+        "  before the 2nd check": report.appeal_type_previous.macro_f1,
     }
 
 

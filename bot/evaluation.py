@@ -140,6 +140,8 @@ class Report:
     # Against the held-out writer's first labels, before the blind second labelling and adjudication
     # (nlu_data/LABELLING.md): shown beside the adjudicated figure so the relabelling hides nothing.
     appeal_type_writer: LabelFigures
+    # Against the adjudicated labels as they were before the second blind check of 2026-11-23 (LABELLING.md).
+    appeal_type_previous: LabelFigures
     category_table: Dict[str, Scores]
     category_pairs: List[Pair]
     entities: Dict[str, EntityCounts]
@@ -194,6 +196,13 @@ def score(
                 if r.get("appeal_type")
             ]
         ),
+        appeal_type_previous=LabelFigures.of(
+            [
+                (r.get("appeal_type_previous") or r["appeal_type"], p.get("appeal_type") or "")
+                for r, p in pairs
+                if r.get("appeal_type")
+            ]
+        ),
         category_table=f1_table(category_pairs),
         category_pairs=category_pairs,
         entities=entity_counts,
@@ -231,6 +240,7 @@ def format_report(report: Report) -> str:
         _figures("sector", report.sector),
         _figures("appeal type", report.appeal_type),
         _figures("  (writer's labels)", report.appeal_type_writer),
+        _figures("  (before 2nd check)", report.appeal_type_previous),
         f"out of scope: recall={report.oos_recall:.3f} (n={report.oos_support})  "
         f"in-scope rejected={report.false_rejection:.3f}  fallback={report.fallback_rate:.3f} "
         f"(n={report.in_scope_support})",

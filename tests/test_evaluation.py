@@ -53,3 +53,22 @@ def test_category_is_scored_per_kind_and_sector_follows_category() -> None:
     assert report.category_by_kind["chat"].accuracy == 1.0
     assert report.category_by_kind["letter"].accuracy == 0.0
     assert report.sector.accuracy == 0.5
+
+
+def test_appeal_type_is_scored_against_the_labels_of_each_labelling_round() -> None:
+    """A relabelled held-out row still shows its earlier labels' figure, so a relabelling hides nothing."""
+    rows = [
+        {"text": "a", "intent": "report_problem", "category": "street_vendor", "appeal_type": "complaint"},
+        {
+            "text": "b",
+            "intent": "report_problem",
+            "category": "living_noise",
+            "appeal_type": "complaint",
+            "appeal_type_previous": "help",
+            "appeal_type_writer": "report",
+        },
+    ]
+    report = score(rows, [_prediction("street_vendor"), _prediction("living_noise")], SECTORS)
+    assert report.appeal_type.accuracy == 1.0
+    assert report.appeal_type_previous.accuracy == 0.5
+    assert report.appeal_type_writer.accuracy == 0.5

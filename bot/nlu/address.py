@@ -23,18 +23,27 @@ _PLACE_SUFFIX = (
     "湖|水库|华府|饭店|剧院|银行|超市|加油站|服务站|地下通道|片区|[一二三四五六七八九十\\d]中"
 )
 _TAIL = (
-    r"(?:门口|\d+(?:号楼|号院|号|栋|幢|单元|层|楼|室)|[东南西北]?[大侧正后]?门|路口|交叉口|口|附近|旁边|对面|后面|"
+    r"(?:门口|[\d零一二两三四五六七八九十百]+(?:号楼|号院|号|栋|幢|单元|室)|\d+[层楼]|[东南西北]?[大侧正后]?门|路口|交叉口|口|"
+    r"附近|旁边|对面|楼?后面|楼?前面|"
     r"一带|段|[东南西北]段|楼下|楼上|楼顶|负[一二三四五六七八九十\d]+楼|\d+楼|[东南西北]{1,2}角|"
     r"往[东南西北][^，。,.！!？?\s]{0,6}?米|急诊|门诊|站台|车位|[东南西北][侧面]|(?:和\d+栋)?之间|桥下|村口|后山)*"
 )
 _NAME = r"(?:(?!的)[\u4e00-\u9fa5A-Za-z0-9]){1,8}?"  # "的" ends a place name: "张江路的路灯"
 # The name of a place that follows a street ("延安中路" + "工商银行"): no verbs or measure words in it.
 _NAME_AFTER = r"(?:(?![的有在是了和把被给到从个])[\u4e00-\u9fa5A-Za-z0-9]){0,8}?"
+# A shop, clinic or office is a place only with its road before it ("威清路好味来快餐店"); alone,
+# "快餐店" or "诊所" is a kind of place. Its name has no pointing words ("这家店").
+_SHOP_NAME = r"(?:(?![的有在是了和把被给到从个这那家])[\u4e00-\u9fa5A-Za-z0-9]){1,8}?"
+_SHOP_SUFFIX = (
+    r"店|诊所|门诊部|药房|网吧|酒吧|餐厅|茶楼|会所|KTV|ktv|废品站|回收站|收购站|局|华庭|山庄|公馆|家属院|大院"
+)
 _ADMIN = r"(?:[\u4e00-\u9fa5]{2,7}?(?:省|市|新区|区|县))*"
 ADDRESS_RE = re.compile(
-    rf"({_ADMIN}{_NAME}(?:{_PLACE_SUFFIX})(?:\d+[号弄]|[东南西北中]段)?"
+    rf"({_ADMIN}{_NAME}(?:{_PLACE_SUFFIX})(?:[\d零一二两三四五六七八九十百]+[号弄]|[东南西北中]段)?"
     rf"(?:(?:和|与|跟|、){_NAME}(?:路|街|巷|大道)(?:交叉口|路口|交界处)?)?"
-    rf"(?:{_NAME_AFTER}(?:{_PLACE_SUFFIX}))?{_TAIL})"
+    rf"(?:{_NAME_AFTER}(?:{_PLACE_SUFFIX})|{_SHOP_NAME}(?:{_SHOP_SUFFIX}))?{_TAIL}"
+    # …and a shop or stop at its crossing: "盐务街路口刘记副食店", "省府路口公交站前面".
+    rf"(?:(?<=口)(?:{_SHOP_NAME}(?:{_SHOP_SUFFIX})|{_NAME_AFTER}(?:公交站|车站|站台)){_TAIL})?)"
 )
 _TAIL_RE = re.compile(_TAIL)
 # Words that cannot begin a place name; the candidate is cut after the last of them.

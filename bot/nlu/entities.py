@@ -35,6 +35,7 @@ _TIME_TAIL = re.compile(r"多钟?|左右|前后|以后|以前|之后|之前|以�
 # "从去年开始" ("从…起", "从…以来") is one expression and keeps its "开始"; "从" opens a since-when and
 # belongs to it ("从早上六点就响"). `_as_convention_says` applies it to every time, whoever found it.
 _SINCE_END = re.compile(r"开始|起(?![来床])|以来")
+_SINCE_CLOSE = re.compile(r"起(?![来床码身步])")
 # "现在" before a time only says the habit still holds: "现在每天晚上八点以后" → "每天晚上八点以后";
 # "一点" alone is "a little" far more often than one o'clock ("现在一点办法都没有").
 _NOW = "现在"
@@ -63,8 +64,10 @@ _RANGE_JOIN = re.compile(r"(?:到|至|-|～|~|和|、|或|及)?")
 # "今年六十七岁" is an age, "17号车位" a parking space, "一号线" a metro line: not when it happened.
 _AGE = re.compile(r"[\d一二两三四五六七八九十]+岁")
 _NUMBERED_THING = re.compile(r"车位|线|楼|栋|单元|房|室|车")
-# jionlp reads the "18号" of "北京路18号" as a date: a bare number glued to a road name is a house number.
-_HOUSE_NUMBER = re.compile(r"\d+号?")
+# jionlp reads the "18号" of "北京路18号" as a date: a number glued to a road name is a house number,
+# also in words ("科学路二十二号"), and also when jionlp joins it to the time after it ("127号，从上周三起").
+_HOUSE_NUMBER = re.compile(r"[\d零一二两三四五六七八九十百]+号?")
+_HOUSE_NUMBER_HEAD = re.compile(r"[\d零一二两三四五六七八九十百]+号[\s,，、]*")
 MAX_TIME_TEXT = 600  # jionlp's time recogniser slows down on long letters; times come early
 
 
@@ -112,6 +115,8 @@ def _as_convention_says(plain: str, start: int, end: int) -> Tuple[int, int] | N
     value = plain[start:end]
     if value.endswith("开始") and not value.startswith(("从", "自")) and len(value) > 2:
         end -= 2
+    if value.startswith(("从", "自")) and _SINCE_CLOSE.match(plain, end):
+        end += 1  # "[从上周三起]": the "起" closes the since-when, whoever cut it off
     value = plain[start:end]
     if value in _HOW_OFTEN or _DURATION.fullmatch(_DURATION_TAIL.sub("", value)):
         return None  # how often alone, or how long ("三天", "两个月左右"; "这三天" is a time)
@@ -120,12 +125,17 @@ def _as_convention_says(plain: str, start: int, end: int) -> Tuple[int, int] | N
 
 def rule_spans(plain: str, places: Tuple[str, ...]) -> List[Span]:
     """Times and addresses of the normalised text by the rules alone: `(entity, start, end)`."""
-    times = [
-        (start, end)
-        for start, end, value in extract_times(plain)
-        if not value.strip().isdigit()
-        and not (start > 0 and plain[start - 1] in _ROAD_END and _HOUSE_NUMBER.fullmatch(value))
-    ]
+    times: List[Tuple[int, int]] = []
+    for start, end, value in extract_times(plain):
+        if value.strip().isdigit():
+            continue
+        if start > 0 and plain[start - 1] in _ROAD_END:
+            if _HOUSE_NUMBER.fullmatch(value):
+                continue
+            house_number = _HOUSE_NUMBER_HEAD.match(value)
+            start += house_number.end() if house_number else 0
+        if end > start:
+            times.append((start, end))
     # Times are blanked before addresses are looked for, so "晚上十点多中华北路" starts at 中华北路.
     masked = list(plain)
     for start, end in times:

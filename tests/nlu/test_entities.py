@@ -65,6 +65,14 @@ def test_times_are_when_it_happens_not_how_long_it_lasts(text, times):
         # a place that follows a street belongs to the address, with where-at-it
         ("延安中路工商银行门口有人发传单", [("address", "延安中路工商银行门口")]),
         ("中华北路喷水池旁边在挖路", [("address", "中华北路喷水池旁边")]),
+        # a house number is part of the address, also in words, and never a date
+        ("我家在普陀路127号，从上周三起有车堵门", [("address", "普陀路127号"), ("time", "从上周三起")]),
+        ("我是住在科学路二十二号的老住户", [("address", "科学路二十二号")]),
+        ("住在水東路一百五十六號三單元", [("address", "水東路一百五十六號三單元")]),
+        # a named shop after its road, or at its crossing, is where the worker goes; "这家店" is not a name
+        ("昨天中午在威清路好味来快餐店吃了盒饭", [("time", "昨天中午"), ("address", "威清路好味来快餐店")]),
+        ("盐务街路口刘记副食店门口天天停车", [("address", "盐务街路口刘记副食店门口")]),
+        ("中山路这家店卖假货", [("address", "中山路")]),
         # a floor and verbs around the place are not part of it
         ("把垃圾倒在盐务街32号二楼的过道", [("address", "盐务街32号")]),
         # "开始" after a time is not part of it; "从…开始" is one expression

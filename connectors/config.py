@@ -11,6 +11,7 @@ from typing import Dict, Mapping, Optional
 
 TELEGRAM_API = "https://api.telegram.org"
 WECHAT_API = "https://api.weixin.qq.com"
+LINKAGE_URL = "http://127.0.0.1:8000"  # where residents' photos go as evidence, with HOTLINE_SERVICE_TOKEN
 # Rasa's credentials.yml names a custom channel by its class path.
 CHANNEL_CLASSES = {"telegram": "connectors.telegram.TelegramInput", "wechat": "connectors.wechat.WeChatInput"}
 
@@ -23,7 +24,7 @@ class TelegramSettings:
     webhook_url: str = ""
     polling: bool = False
     # Where residents' photos go as evidence (the linkage service, with the service token).
-    linkage_url: str = "http://127.0.0.1:8000"
+    linkage_url: str = LINKAGE_URL
     service_token: str = ""
 
     @classmethod
@@ -44,7 +45,7 @@ class TelegramSettings:
             api_base_url=(env.get("TELEGRAM_API_BASE_URL") or TELEGRAM_API).rstrip("/"),
             webhook_url=env.get("TELEGRAM_WEBHOOK_URL", ""),
             polling=polling,
-            linkage_url=(env.get("LINKAGE_URL") or "http://127.0.0.1:8000").rstrip("/"),
+            linkage_url=(env.get("LINKAGE_URL") or LINKAGE_URL).rstrip("/"),
             service_token=env.get("HOTLINE_SERVICE_TOKEN", ""),
         )
 
@@ -58,6 +59,9 @@ class WeChatSettings:
     api_base_url: str = WECHAT_API
     passive_seconds: float = 4.0
     timestamp_window_seconds: int = 300
+    # Where residents' photos go as evidence (the linkage service, with the service token).
+    linkage_url: str = LINKAGE_URL
+    service_token: str = ""
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> Optional[WeChatSettings]:
@@ -75,6 +79,8 @@ class WeChatSettings:
             aes_key=env.get("WECHAT_AES_KEY", ""),
             api_base_url=(env.get("WECHAT_API_BASE_URL") or WECHAT_API).rstrip("/"),
             passive_seconds=float(env.get("WECHAT_PASSIVE_SECONDS", "4")),
+            linkage_url=(env.get("LINKAGE_URL") or LINKAGE_URL).rstrip("/"),
+            service_token=env.get("HOTLINE_SERVICE_TOKEN", ""),
         )
 
 

@@ -41,7 +41,8 @@ from telegram.ext import (
 )
 
 from connectors.config import TelegramSettings
-from connectors.evidence import EvidenceClient, EvidenceRefused, EvidenceUnavailable
+from connectors.evidence import EvidenceClient
+from connectors.photos import MAX_PHOTO_BYTES, PHOTO_LATER_TEXT, PHOTO_TOO_BIG_TEXT, complaint_in_progress, hand_over
 from connectors.seen import SeenStore, open_seen_store
 from connectors.text import split_text
 
@@ -62,13 +63,6 @@ HELP_TEXT = (
     "• 办理进展会在这里通知您。需要人工服务请拨打 12319。"
 )
 UNSUPPORTED_TEXT = "抱歉，目前只能处理文字、位置、联系人和照片。请用文字描述您遇到的问题。"
-PHOTO_ATTACHED_TEXT = "照片已收到，已补充到工单 {number}，承办部门可以看到。"
-PHOTO_PENDING_TEXT = "照片已收到，提交诉求后会一并转给承办部门。"
-PHOTO_ASK_TEXT = "请再用文字说明一下问题情况和发生地点，方便我们登记。"
-PHOTO_TOO_BIG_TEXT = "照片太大了，请发送 5 MB 以内的照片。"
-PHOTO_LATER_TEXT = "抱歉，照片暂时没能保存，请稍后再发送一次。"
-MAX_PHOTO_BYTES = 5 * 1024 * 1024  # the linkage service's limit for evidence
-COMPLAINT_FORM = "complaint_form"  # while it runs, a photo waits for the ticket being filled in
 UNKNOWN_COMMAND_TEXT = "抱歉，没有这个指令。发送 /help 查看使用说明，或直接用文字描述您遇到的问题。"
 EXPIRED_BUTTON_TEXT = "这个按钮已失效，请直接输入您的回答。"
 
@@ -334,31 +328,8 @@ class TelegramInput(InputChannel):
         except TelegramError as exc:
             log.warning("telegram photo of %s not downloaded: %s", sender_id, exc.message)
             return PHOTO_LATER_TEXT
-        try:
-            receipt = await self.evidence.submit(
-                sender_id, content, caption or "", await self._complaint_in_progress(sender_id)
-            )
-        except EvidenceUnavailable as exc:
-            log.warning("evidence of %s not stored: %s", sender_id, exc)
-            return PHOTO_LATER_TEXT
-        except EvidenceRefused as exc:
-            return exc.message
-        if receipt.attached_to:
-            return PHOTO_ATTACHED_TEXT.format(number=receipt.attached_to)
-        return PHOTO_PENDING_TEXT if caption else f"{PHOTO_PENDING_TEXT}{PHOTO_ASK_TEXT}"
-
-    async def _complaint_in_progress(self, sender_id: str) -> bool:
-        """Whether the resident is filling in a complaint (the form is active in their conversation)."""
-        agent = getattr(getattr(self._server, "ctx", None), "agent", None)
-        store = getattr(agent, "tracker_store", None)
-        if store is None:
-            return False
-        try:
-            tracker = await store.retrieve(sender_id)
-        except Exception as exc:  # the tracker store is down: the photo still goes somewhere sensible
-            log.warning("tracker of %s not read: %r", sender_id, exc)
-            return False
-        return tracker is not None and tracker.active_loop_name == COMPLAINT_FORM
+        in_progress = await complaint_in_progress(self._server, sender_id)
+        return await hand_over(self.evidence, sender_id, content, caption or "", in_progress)
 
     async def _on_unsupported(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await self._reply(update, UNSUPPORTED_TEXT)

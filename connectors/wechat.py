@@ -10,6 +10,10 @@ WeChat waits 5 s for an answer and then delivers again (three times). So the bot
 the HTTP response; otherwise the response is empty ("success") and the answer follows through
 the customer-service message API when it is ready. Buttons cannot be shown in WeChat: they are
 listed with numbers, and a resident's reply with a number is taken as that button.
+
+A photo (MsgType image) does not go to the bot: it is fetched by its MediaId through the media
+API and handed to the linkage service as evidence for the resident's ticket (`connectors.photos`),
+and the resident is told where it went, within the same 4 s or by customer-service message.
 """
 
 from __future__ import annotations
@@ -21,15 +25,18 @@ import time
 from collections import OrderedDict
 from typing import Any, Awaitable, Callable, Dict, List, Optional, Set
 
+import aiohttp
 from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
 from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from connectors.config import WeChatSettings
+from connectors.evidence import EvidenceClient
+from connectors.photos import MAX_PHOTO_BYTES, PHOTO_LATER_TEXT, PHOTO_TOO_BIG_TEXT, complaint_in_progress, hand_over
 from connectors.seen import SeenStore, open_seen_store
 from connectors.text import split_text, utf8_size
-from connectors.wechat_api import OutsideReplyWindow, WeChatAPIError, WeChatClient
+from connectors.wechat_api import MediaTooLarge, OutsideReplyWindow, WeChatAPIError, WeChatClient
 from connectors.wechat_crypto import InvalidMessage, WeChatCrypto, signature_matches
 from connectors.wechat_messages import Handling, Incoming, handle, parse_xml, text_reply_xml
 
@@ -141,6 +148,8 @@ class WeChatInput(InputChannel):
         self.seen = seen
         self.crypto = WeChatCrypto(settings.token, settings.aes_key, settings.app_id) if settings.aes_key else None
         self.client = WeChatClient(settings.api_base_url, settings.app_id, settings.app_secret)
+        self.evidence = EvidenceClient(settings.linkage_url, settings.service_token)
+        self._server: Any = None  # Rasa's Sanic app, for the agent's tracker store
         self.offered = OfferedButtons()
         self.on_new_message: Optional[OnNewMessage] = None
         self._late: Set[asyncio.Task] = set()
@@ -196,11 +205,11 @@ class WeChatInput(InputChannel):
                 return
 
     async def _send_when_ready(self, turn: asyncio.Future, collector: ReplyCollector, openid: str) -> None:
-        """The bot's answer through the customer-service API, once the bot has it."""
+        """The answer through the customer-service API, once the bot (or the photo's storing) has it."""
         try:
             await turn
         except Exception:
-            log.exception("wechat message of %s… failed in the bot", openid[:6])
+            log.exception("wechat message of %s… failed", openid[:6])
             collector.messages = [{"text": BUSY_TEXT}]
         await self._send_later(openid, collector.messages)
 
@@ -215,19 +224,25 @@ class WeChatInput(InputChannel):
         return message.once_key in self._redelivered or bool(transport.is_closing())
 
     async def _answer(self, request: Request, message: Incoming, handling: Handling) -> HTTPResponse:
-        if handling.to_bot is None:
+        if handling.to_bot is None and handling.photo_media_id is None:
             return self._passive(request, message, handling.reply or "")
+        collector = ReplyCollector()
+        work: Awaitable[Any]
+        if handling.photo_media_id is not None:
+            work = self._store_photo(message.openid, handling.photo_media_id, collector)
+        else:
+            work = self._bot_turn(message, handling, collector)
         self._in_flight.add(message.once_key)
         try:
-            return await self._answer_from_bot(request, message, handling)
+            return await self._answer_in_time(request, message, work, collector)
         finally:
             self._in_flight.discard(message.once_key)
             self._redelivered.discard(message.once_key)
 
-    async def _answer_from_bot(self, request: Request, message: Incoming, handling: Handling) -> HTTPResponse:
+    def _bot_turn(self, message: Incoming, handling: Handling, collector: ReplyCollector) -> Awaitable[Any]:
+        """The message handed to Rasa; the bot's answer goes into `collector`."""
         assert self.on_new_message is not None and handling.to_bot is not None
         to_bot = self.offered.take(message.openid, handling.to_bot) or handling.to_bot
-        collector = ReplyCollector()
         user_message = UserMessage(
             to_bot,
             collector,
@@ -235,17 +250,40 @@ class WeChatInput(InputChannel):
             input_channel=self.name(),
             metadata={"wechat_msg_type": message.kind, **handling.metadata},
         )
-        turn = asyncio.ensure_future(self.on_new_message(user_message))
+        return self.on_new_message(user_message)
+
+    async def _store_photo(self, openid: str, media_id: str, collector: ReplyCollector) -> None:
+        """The photo from WeChat's media API to the linkage service as evidence; where it went goes into `collector`."""
+        sender_id = f"wx:{openid}"
+        try:
+            content = await self.client.media(media_id, MAX_PHOTO_BYTES)
+        except MediaTooLarge:
+            answer = PHOTO_TOO_BIG_TEXT
+        except (WeChatAPIError, aiohttp.ClientError, OSError, asyncio.TimeoutError, ValueError) as exc:
+            # aiohttp's text may hold the request URL, and that the access token: only WeChat's own error is logged.
+            reason = str(exc) if isinstance(exc, WeChatAPIError) else type(exc).__name__
+            log.warning("wechat photo of %s… not downloaded: %s", openid[:6], reason)
+            answer = PHOTO_LATER_TEXT
+        else:
+            in_progress = await complaint_in_progress(self._server, sender_id)
+            answer = await hand_over(self.evidence, sender_id, content, "", in_progress)
+        collector.messages.append({"text": answer})
+
+    async def _answer_in_time(
+        self, request: Request, message: Incoming, work: Awaitable[Any], collector: ReplyCollector
+    ) -> HTTPResponse:
+        """A passive reply when `work` has filled `collector` within the passive budget; else customer service."""
+        turn = asyncio.ensure_future(work)
         try:
             done, _ = await asyncio.wait({turn}, timeout=self.settings.passive_seconds)
-        except asyncio.CancelledError:  # WeChat hung up and Sanic cancelled this handler; the bot goes on
+        except asyncio.CancelledError:  # WeChat hung up and Sanic cancelled this handler; the work goes on
             self._later(self._send_when_ready(turn, collector, message.openid))
             raise
         if not done:
             self._later(self._send_when_ready(turn, collector, message.openid))
             return response.text(SUCCESS)
         if turn.exception() is not None:
-            log.error("wechat message of %s… failed in the bot: %r", message.openid[:6], turn.exception())
+            log.error("wechat message of %s… failed: %r", message.openid[:6], turn.exception())
             return self._passive(request, message, BUSY_TEXT)
         if self._nobody_waits(request, message):
             # Rasa's event loop was busy and WeChat gave up on this request: the answer goes the other way.
@@ -263,14 +301,17 @@ class WeChatInput(InputChannel):
 
         @wechat_webhook.listener("after_server_start")
         async def start(app: Any, loop: Any) -> None:
+            self._server = app
             if self.seen is None:
                 self.seen = await open_seen_store(os.environ)
+            await self.evidence.open()
 
         @wechat_webhook.listener("before_server_stop")
         async def stop(app: Any, loop: Any) -> None:
             if self._late:
                 await asyncio.wait(set(self._late), timeout=10)
             await self.client.close()
+            await self.evidence.close()
             if self.seen is not None:
                 await self.seen.close()
 

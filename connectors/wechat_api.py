@@ -1,6 +1,7 @@
 """The one client of the WeChat Official Account API the channel needs: an access token
-(cached, refreshed before expiry and when WeChat says it is stale) and customer-service text
-messages (客服消息), which reach a resident only within 48 h of their last message (45015)."""
+(cached, refreshed before expiry and when WeChat says it is stale), customer-service text
+messages (客服消息), which reach a resident only within 48 h of their last message (45015), and
+the temporary media a resident sent (素材, their photos), fetched by MediaId."""
 
 from __future__ import annotations
 
@@ -8,13 +9,13 @@ import asyncio
 import json
 import logging
 import time
-from typing import Any, Dict, Optional
+from typing import Any, Dict, Optional, Tuple
 
 import aiohttp
 
 from connectors.text import split_text, utf8_size
 
-__all__ = ["OutsideReplyWindow", "WeChatAPIError", "WeChatClient"]
+__all__ = ["MediaTooLarge", "OutsideReplyWindow", "WeChatAPIError", "WeChatClient"]
 
 log = logging.getLogger(__name__)
 STALE_TOKEN_CODES = {40001, 40014, 42001}
@@ -30,6 +31,36 @@ class WeChatAPIError(Exception):
 
 class OutsideReplyWindow(WeChatAPIError):
     """45015: the resident has not written for 48 h; WeChat refuses customer-service messages."""
+
+
+class MediaTooLarge(Exception):
+    """The media file is larger than the caller takes; it was not (or not all) downloaded."""
+
+
+async def _read_at_most(answer: aiohttp.ClientResponse, max_bytes: int) -> bytes:
+    """The body, refused as soon as it is longer than `max_bytes` (Content-Length may be absent or wrong)."""
+    if answer.content_length is not None and answer.content_length > max_bytes:
+        raise MediaTooLarge(f"{answer.content_length} bytes announced")
+    body = bytearray()
+    async for chunk in answer.content.iter_chunked(64 * 1024):
+        body += chunk
+        if len(body) > max_bytes:
+            raise MediaTooLarge(f"more than {max_bytes} bytes")
+    return bytes(body)
+
+
+def _media_error(status: int, body: bytes) -> Optional[WeChatAPIError]:
+    """None when `body` is the file; else WeChat's `{"errcode": …}` answer (or the HTTP error) as an exception."""
+    # Errors come as JSON (typed text/plain or application/json); an image never starts with "{".
+    if status == 200 and body and not body.lstrip().startswith(b"{"):
+        return None
+    try:
+        data = json.loads(body)
+    except ValueError:
+        data = None
+    if not isinstance(data, dict):
+        return WeChatAPIError(-1, f"HTTP {status}, neither media nor a WeChat error")
+    return WeChatAPIError(int(data.get("errcode", -1)), str(data.get("errmsg", "")))
 
 
 class WeChatClient:
@@ -95,3 +126,20 @@ class WeChatClient:
             await self._post(
                 "/cgi-bin/message/custom/send", {"touser": openid, "msgtype": "text", "text": {"content": part}}
             )
+
+    async def _get_media(self, token: str, media_id: str, max_bytes: int) -> Tuple[int, bytes]:
+        params = {"access_token": token, "media_id": media_id}
+        async with self._http().get(f"{self.base_url}/cgi-bin/media/get", params=params) as answer:
+            return answer.status, await _read_at_most(answer, max_bytes)
+
+    async def media(self, media_id: str, max_bytes: int) -> bytes:
+        """A resident's temporary media (`/cgi-bin/media/get`): the file's bytes, never WeChat's error JSON."""
+        token = await self.access_token()
+        status, body = await self._get_media(token, media_id, max_bytes)
+        error = _media_error(status, body)
+        if error is not None and error.code in STALE_TOKEN_CODES:  # once more, with a fresh token
+            status, body = await self._get_media(await self.access_token(stale=token), media_id, max_bytes)
+            error = _media_error(status, body)
+        if error is not None:
+            raise error
+        return body

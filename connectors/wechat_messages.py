@@ -10,13 +10,13 @@ from typing import Any, Callable, Dict, Optional
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import ParseError, fromstring
 
+from connectors.photos import PHOTO_LATER_TEXT
 from connectors.wechat_crypto import InvalidMessage
 
 __all__ = ["Handling", "Incoming", "handle", "parse_xml", "text_reply_xml"]
 
 UNSUPPORTED_TEXT = "抱歉，目前只能处理文字、语音、位置和图片消息。请用文字描述您遇到的问题。"
 VOICE_UNCLEAR_TEXT = "抱歉，没能听清您的语音，请用文字再说一次，或者说得慢一点。"
-IMAGE_TEXT = "已收到您的图片。请再用文字说明一下问题情况和发生地点，方便我们登记。"
 
 
 def parse_xml(body: bytes) -> Dict[str, str]:
@@ -58,11 +58,13 @@ class Incoming:
 
 @dataclass(frozen=True)
 class Handling:
-    """What to do with a message: hand `to_bot` to Rasa, and/or answer `reply` directly."""
+    """What to do with a message: hand `to_bot` to Rasa, or keep the photo `photo_media_id` as
+    evidence for the resident's ticket (the channel answers where it went), or answer `reply` directly."""
 
     to_bot: Optional[str] = None
     reply: Optional[str] = None
     metadata: Dict[str, Any] = field(default_factory=dict)
+    photo_media_id: Optional[str] = None
 
 
 Handler = Callable[[Incoming], Handling]
@@ -116,7 +118,9 @@ def location(message: Incoming) -> Handling:
 
 @handles("image")
 def image(message: Incoming) -> Handling:
-    return Handling(reply=IMAGE_TEXT, metadata={"image": {"media_id": message.fields.get("MediaId", "")}})
+    """The channel fetches the photo by its MediaId through the media API (with the account's token), not PicUrl."""
+    media_id = message.fields.get("MediaId", "").strip()
+    return Handling(photo_media_id=media_id) if media_id else Handling(reply=PHOTO_LATER_TEXT)
 
 
 @handles("event:subscribe")

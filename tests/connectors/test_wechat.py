@@ -7,7 +7,7 @@ import asyncio
 import time
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any, AsyncIterator
+from typing import Any, AsyncIterator, Dict
 
 import aiohttp
 import pytest
@@ -40,8 +40,14 @@ class WeChat:
 
 @asynccontextmanager
 async def running(
-    agent: ScriptedAgent, seen: SeenStore | None = None, aes: bool = False, passive_seconds: float = 4.0, **kw: Any
+    agent: ScriptedAgent,
+    seen: SeenStore | None = None,
+    aes: bool = False,
+    passive_seconds: float = 4.0,
+    linkage: Dict[str, str] | None = None,
+    **kw: Any,
 ) -> AsyncIterator[WeChat]:
+    """The WeChat API stand-in and Rasa with the channel; `linkage` (URL, token) for photos, `kw` for WeChat's side."""
     api = FakeWeChatAPI(APP_ID, APP_SECRET)
     standin = await start_standin(api.app)
     settings = WeChatSettings(
@@ -51,6 +57,7 @@ async def running(
         aes_key=AES_KEY if aes else "",
         api_base_url=str(standin.make_url("")).rstrip("/"),
         passive_seconds=passive_seconds,
+        **(linkage or {}),
     )
     channel = WeChatInput(settings, seen=seen or MemorySeen())
     try:
@@ -164,13 +171,12 @@ async def test_two_instances_sharing_the_database_take_a_message_once(agent, dat
         assert len(agent.received) == 1
 
 
-@pytest.mark.parametrize(
+@pytest.mark.parametrize(  # images become ticket evidence: tests/connectors/test_wechat_evidence.py
     ("name", "to_bot", "reply"),
     [
         ("voice", "小区门口的路灯坏了一个星期了", "收到：小区门口的路灯坏了一个星期了"),
         ("voice_unrecognized", None, "没能听清您的语音"),
         ("location", '/inform{"address": "贵州省贵阳市云岩区宝山北路56号"}', "收到"),
-        ("image", None, "已收到您的图片"),
         ("video", None, "目前只能处理文字、语音、位置和图片消息"),
         ("subscribe", "/greet", "12319 便民服务热线"),
     ],
@@ -258,9 +264,13 @@ def test_settings_come_from_the_environment():
             "WECHAT_APP_ID": APP_ID,
             "WECHAT_APP_SECRET": APP_SECRET,
             "WECHAT_API_BASE_URL": "http://127.0.0.1:8081/",
+            "LINKAGE_URL": "http://127.0.0.1:8000/",
+            "HOTLINE_SERVICE_TOKEN": "service-token-0123456789",
         }
     )
     assert settings is not None and settings.api_base_url == "http://127.0.0.1:8081" and settings.aes_key == ""
+    # Residents' photos go to the linkage service as evidence, with the service token.
+    assert (settings.linkage_url, settings.service_token) == ("http://127.0.0.1:8000", "service-token-0123456789")
 
 
 async def test_when_wechat_gave_up_waiting_the_answer_goes_by_customer_service_not_lost(agent):

@@ -1,8 +1,9 @@
 """A local stand-in for the WeChat Official Account platform, both sides of it:
 
-* `FakeWeChatAPI` — the API the bot calls (`/cgi-bin/token`, `/cgi-bin/message/custom/send`):
-  hands out access tokens, expires them on request, answers 45015 for residents outside the
-  48 h window, and records every customer-service message;
+* `FakeWeChatAPI` — the API the bot calls (`/cgi-bin/token`, `/cgi-bin/message/custom/send`,
+  `/cgi-bin/media/get`): hands out access tokens, expires them on request, answers 45015 for
+  residents outside the 48 h window, records every customer-service message, and serves the
+  photos residents sent (by MediaId; WeChat's JSON error for an unknown or expired one);
 * `WeChatServer` — WeChat's side of the webhook: signs (and in safe mode encrypts) a resident's
   message, posts it, waits 5 s for an answer and delivers again up to three times, like WeChat
   does, and reads the passive reply (decrypting it in safe mode, checking its signature).
@@ -36,9 +37,17 @@ class FakeWeChatAPI:
         self.outside_window: Set[str] = set()
         self.failing = False
         self.changed = asyncio.Condition()
+        self.media: Dict[str, bytes] = {}  # MediaId → the file a resident sent
+        self.media_requests: List[str] = []  # the MediaIds fetched, in order
+        self.media_delay = 0.0  # seconds before media/get answers (a slow WeChat)
+        self.media_streamed = False  # send files chunked, without Content-Length
 
     def routes(self) -> List[web.RouteDef]:
-        return [web.get("/cgi-bin/token", self.token), web.post("/cgi-bin/message/custom/send", self.custom_send)]
+        return [
+            web.get("/cgi-bin/token", self.token),
+            web.post("/cgi-bin/message/custom/send", self.custom_send),
+            web.get("/cgi-bin/media/get", self.media_get),
+        ]
 
     def app(self) -> web.Application:
         app = web.Application()
@@ -70,6 +79,36 @@ class FakeWeChatAPI:
             self.sent.setdefault(body["touser"], []).append(body["text"]["content"])
             self.changed.notify_all()
         return web.json_response({"errcode": 0, "errmsg": "ok"})
+
+    def add_media(self, media_id: str, content: bytes) -> None:
+        """A file a resident sent (a photo), for media/get."""
+        self.media[media_id] = content
+
+    async def media_get(self, request: web.Request) -> web.StreamResponse:
+        """The file as WeChat sends it (image type, Content-Disposition); errors as JSON typed text/plain."""
+        await asyncio.sleep(self.media_delay)
+        if self.failing:
+            return web.Response(text='{"errcode":-1,"errmsg":"system error"}', content_type="text/plain")
+        if request.query.get("access_token") != self.valid_token:
+            return web.Response(
+                text='{"errcode":40001,"errmsg":"invalid credential, access_token is invalid"}',
+                content_type="text/plain",
+            )
+        media_id = request.query.get("media_id", "")
+        self.media_requests.append(media_id)
+        if media_id not in self.media:
+            return web.Response(text='{"errcode":40007,"errmsg":"invalid media_id"}', content_type="text/plain")
+        headers = {"Content-Type": "image/jpeg", "Content-Disposition": f'attachment; filename="{media_id}.jpg"'}
+        if not self.media_streamed:
+            return web.Response(body=self.media[media_id], headers=headers)
+        stream = web.StreamResponse(headers=headers)
+        stream.enable_chunked_encoding()
+        await stream.prepare(request)
+        content = self.media[media_id]
+        for start in range(0, len(content), 256 * 1024):
+            await stream.write(content[start : start + 256 * 1024])
+        await stream.write_eof()
+        return stream
 
     async def wait_for(self, openid: str, count: int, timeout: float = 15.0) -> List[str]:
         async def enough() -> None:

@@ -157,6 +157,13 @@ class Report:
     throughput: float = 0.0
 
 
+def _appeal_type_against(labels: str, pairs: Sequence[Tuple[Mapping[str, Any], Mapping[str, Any]]]) -> LabelFigures:
+    """Appeal type against the labels under key `labels`; a row without them keeps its current label."""
+    return LabelFigures.of(
+        [(r.get(labels) or r["appeal_type"], p.get("appeal_type") or "") for r, p in pairs if r.get("appeal_type")]
+    )
+
+
 def score(
     rows: Sequence[Mapping[str, Any]], predictions: Sequence[Mapping[str, Any]], sectors: Mapping[str, str]
 ) -> Report:
@@ -186,23 +193,9 @@ def score(
         sector=LabelFigures.of(
             [(sectors.get(g, ""), sectors.get(p, "")) for g, p in category_pairs],
         ),
-        appeal_type=LabelFigures.of(
-            [(r["appeal_type"], p.get("appeal_type") or "") for r, p in pairs if r.get("appeal_type")]
-        ),
-        appeal_type_writer=LabelFigures.of(
-            [
-                (r.get("appeal_type_writer") or r["appeal_type"], p.get("appeal_type") or "")
-                for r, p in pairs
-                if r.get("appeal_type")
-            ]
-        ),
-        appeal_type_previous=LabelFigures.of(
-            [
-                (r.get("appeal_type_previous") or r["appeal_type"], p.get("appeal_type") or "")
-                for r, p in pairs
-                if r.get("appeal_type")
-            ]
-        ),
+        appeal_type=_appeal_type_against("appeal_type", pairs),
+        appeal_type_writer=_appeal_type_against("appeal_type_writer", pairs),
+        appeal_type_previous=_appeal_type_against("appeal_type_previous", pairs),
         category_table=f1_table(category_pairs),
         category_pairs=category_pairs,
         entities=entity_counts,

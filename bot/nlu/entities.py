@@ -23,7 +23,7 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from bot.citypack import DEFAULT_PACK, load_city_pack
 from bot.nlu import patterns, span_tagger
-from bot.nlu.address import find_addresses, gazetteer, place_mentions
+from bot.nlu.address import NUMBER, find_addresses, gazetteer, place_mentions
 from bot.nlu.span_tagger import Span, SpanTagger
 from bot.nlu.stored import StoredModels
 from bot.nlu.text import jionlp, normalize
@@ -34,8 +34,9 @@ _TIME_TAIL = re.compile(r"多钟?|左右|前后|以后|以前|之后|之前|以�
 # Our annotation convention (nlu_data/LABELLING.md): in "昨晚十点开始敲" the time is "昨晚十点";
 # "从去年开始" ("从…起", "从…以来") is one expression and keeps its "开始"; "从" opens a since-when and
 # belongs to it ("从早上六点就响"). `_as_convention_says` applies it to every time, whoever found it.
-_SINCE_END = re.compile(r"开始|起(?![来床])|以来")
+# "起" closes a since-when ("从四月份起"), but not in "起来", "起床", "起码", "起身", "起步".
 _SINCE_CLOSE = re.compile(r"起(?![来床码身步])")
+_SINCE_END = re.compile(rf"开始|{_SINCE_CLOSE.pattern}|以来")
 # "现在" before a time only says the habit still holds: "现在每天晚上八点以后" → "每天晚上八点以后";
 # "一点" alone is "a little" far more often than one o'clock ("现在一点办法都没有").
 _NOW = "现在"
@@ -66,8 +67,8 @@ _AGE = re.compile(r"[\d一二两三四五六七八九十]+岁")
 _NUMBERED_THING = re.compile(r"车位|线|楼|栋|单元|房|室|车")
 # jionlp reads the "18号" of "北京路18号" as a date: a number glued to a road name is a house number,
 # also in words ("科学路二十二号"), and also when jionlp joins it to the time after it ("127号，从上周三起").
-_HOUSE_NUMBER = re.compile(r"[\d零一二两三四五六七八九十百]+号?")
-_HOUSE_NUMBER_HEAD = re.compile(r"[\d零一二两三四五六七八九十百]+号[\s,，、]*")
+_HOUSE_NUMBER = re.compile(rf"{NUMBER}号?")
+_HOUSE_NUMBER_HEAD = re.compile(rf"{NUMBER}号[\s,，、]*")
 MAX_TIME_TEXT = 600  # jionlp's time recogniser slows down on long letters; times come early
 
 

@@ -16,7 +16,9 @@ from rasa.core.channels.channel import InputChannel, UserMessage
 from sanic import Sanic
 from sqlalchemy import delete
 
+from bot.web.app import init_app
 from connectors.seen import DatabaseSeen, MemorySeen, RedisSeen, SeenStore, seen_messages
+from tests.conftest import reset_database
 
 Sanic.test_mode = True  # several apps per test session
 
@@ -123,3 +125,13 @@ async def start_standin(app_factory: Callable[[], Any]) -> TestServer:
     server = TestServer(app_factory(), host="127.0.0.1")
     await server.start_server()
     return server
+
+
+@pytest.fixture
+async def linkage_server(database_url: str, settings_for: Any, clock: Any) -> AsyncIterator[TestServer]:
+    """A real linkage service on an empty database, for the channels' photo evidence."""
+    await reset_database(database_url)
+    server = TestServer(init_app(settings_for(database_url), clock=clock), host="127.0.0.1")
+    await server.start_server()
+    yield server
+    await server.close()

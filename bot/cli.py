@@ -165,6 +165,16 @@ def cmd_users_add(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_users_unlock(args: argparse.Namespace) -> int:
+    """`hotline users unlock USERNAME`: lifts the login-failure lock before its 15 minutes are over."""
+    forgotten = asyncio.run(_with_accounts(lambda accounts: accounts.unlock(args.username)))
+    if forgotten:
+        print(f"已解除 {args.username} 的登录锁定（清除 {forgotten} 次失败记录），现在可以登录")
+    else:
+        print(f"{args.username} 没有登录失败记录，无需解锁")
+    return 0
+
+
 def cmd_seed_demo(args: argparse.Namespace) -> int:
     """Demo staff accounts (passwords shown once) and cases in several states, for trying the pages."""
     from bot.demo import seed_demo
@@ -355,6 +365,9 @@ def main(argv: List[str] | None = None) -> int:
     add.add_argument("--department", help="承办单位代码（department 角色必填）")
     add.add_argument("--password-stdin", action="store_true", help="从标准输入读取密码")
     add.set_defaults(func=cmd_users_add)
+    unlock = users.add_parser("unlock", help="解除登录锁定（连续登录失败后被锁的账号）")
+    unlock.add_argument("username")
+    unlock.set_defaults(func=cmd_users_unlock)
     commands.add_parser("seed-demo", help="演示账号和演示工单（可重复运行）").set_defaults(func=cmd_seed_demo)
     token = commands.add_parser("token", help="API 访问令牌").add_subparsers(dest="token_command", required=True)
     create = token.add_parser("create", help="新建令牌（输出的最后一个词就是令牌）")

@@ -132,6 +132,13 @@ class AccountService:
                 token.revoked_at = self.clock()
         return TokenSummary.of(token)
 
+    async def unlock(self, username: str) -> int:
+        """Forgets a username's failed logins (解除锁定), so a colleague locked out by someone
+        else's guesses can log in at once; returns how many failures were forgotten."""
+        async with self.sessions.begin() as session:
+            result = await session.execute(delete(LoginFailure).where(LoginFailure.username == username[:64]))
+        return int(result.rowcount or 0)
+
     async def principal_for_token(self, secret: str) -> Principal | None:
         async with self.sessions() as session:
             token = (

@@ -115,6 +115,16 @@ async def test_unknown_usernames_are_counted_and_locked_the_same_way(accounts):
         await accounts.login("nobody", RIGHT)
 
 
+async def test_an_administrator_unlocks_a_locked_colleague_at_once(accounts):
+    await accounts.add_user("ops01", "operator", RIGHT)
+    await fail(accounts, "ops01", 5)
+    with pytest.raises(TooManyAttempts):
+        await accounts.login("ops01", RIGHT)
+    assert await accounts.unlock("ops01") == 5
+    assert (await accounts.login("ops01", RIGHT)).principal.name == "ops01"
+    assert await accounts.unlock("ops01") == 0  # nothing left to forget
+
+
 async def test_the_count_is_in_the_database_shared_by_every_server(accounts, service, pack, clock):
     await accounts.add_user("ops01", "operator", RIGHT)
     await fail(accounts, "ops01", 3)
@@ -229,3 +239,41 @@ def test_the_cli_lists_tokens_without_their_secrets_and_revokes_them(database_ur
 
     revoked, kept = asyncio.run(principals())
     assert revoked is None and kept.department == "fire_rescue"
+
+
+def test_the_cli_unlocks_a_username(database_url, monkeypatch, capsys):
+    from tests.conftest import reset_database
+
+    asyncio.run(reset_database(database_url))
+    monkeypatch.setenv("DATABASE_URL", database_url)
+
+    monkeypatch.setattr(sys, "stdin", io.StringIO(RIGHT + "\n"))
+    assert main(["users", "add", "--username", "ops01", "--role", "operator", "--password-stdin"]) == 0
+
+    async def lock_out():
+        from bot.citypack import load_city_pack
+        from bot.ticketing.db import make_engine
+
+        engine = make_engine(database_url)
+        accounts = AccountService(engine, load_city_pack())
+        await fail(accounts, "ops01", 5)
+        with pytest.raises(TooManyAttempts):
+            await accounts.login("ops01", RIGHT)
+        await engine.dispose()
+
+    async def can_log_in():
+        from bot.citypack import load_city_pack
+        from bot.ticketing.db import make_engine
+
+        engine = make_engine(database_url)
+        try:
+            return (await AccountService(engine, load_city_pack()).login("ops01", RIGHT)).principal.name
+        finally:
+            await engine.dispose()
+
+    asyncio.run(lock_out())
+    assert main(["users", "unlock", "ops01"]) == 0
+    assert "已解除 ops01 的登录锁定（清除 5 次失败记录）" in capsys.readouterr().out
+    assert asyncio.run(can_log_in()) == "ops01"
+    assert main(["users", "unlock", "ops01"]) == 0
+    assert "没有登录失败记录" in capsys.readouterr().out

@@ -9,7 +9,8 @@ WeChat waits 5 s for an answer and then delivers again (three times). So the bot
 `WECHAT_PASSIVE_SECONDS` (4 s): if it has answered by then, the answer goes back passively in
 the HTTP response; otherwise the response is empty ("success") and the answer follows through
 the customer-service message API when it is ready. Buttons cannot be shown in WeChat: they are
-listed with numbers, and a resident's reply with a number is taken as that button.
+listed with numbers, and a resident's reply with a number, or with a button's title, is taken as
+that button.
 
 A photo (MsgType image) does not go to the bot: it is fetched by its MediaId through the media
 API and handed to the linkage service as evidence for the resident's ticket (`connectors.photos`),
@@ -23,7 +24,7 @@ import logging
 import os
 import time
 from collections import OrderedDict
-from typing import Any, Awaitable, Callable, Dict, List, Optional, Set
+from typing import Any, Awaitable, Callable, Dict, List, Optional, Set, Tuple
 
 import aiohttp
 from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
@@ -51,27 +52,39 @@ SUCCESS = "success"  # WeChat's "received, no passive reply"
 OnNewMessage = Callable[[UserMessage], Awaitable[Any]]
 
 
+def _plain(text: str) -> str:
+    """A button title or a reply without spaces, punctuation and letter case, to compare them."""
+    return "".join(ch for ch in text.casefold() if ch.isalnum())
+
+
 class OfferedButtons:
-    """The buttons last offered to each resident, so that replying "3" means the third one."""
+    """The buttons last offered to each resident, so that replying "3", or typing the title
+    "仍需人工办理", means that button (residents do both: WeChat shows no buttons to tap)."""
 
     def __init__(self, capacity: int = 50_000) -> None:
         self.capacity = capacity
-        self.by_openid: OrderedDict[str, List[str]] = OrderedDict()
+        self.by_openid: OrderedDict[str, List[Tuple[str, str]]] = OrderedDict()
 
-    def offer(self, openid: str, payloads: List[str]) -> None:
-        self.by_openid[openid] = payloads
+    def offer(self, openid: str, buttons: List[Tuple[str, str]]) -> None:
+        """`buttons` as (payload, title) pairs, in the order they are listed."""
+        self.by_openid[openid] = buttons
         self.by_openid.move_to_end(openid)
         while len(self.by_openid) > self.capacity:
             self.by_openid.popitem(last=False)
 
     def take(self, openid: str, reply: str) -> Optional[str]:
-        """The payload for a numbered reply, once; None when the reply is not such a number."""
-        payloads = self.by_openid.get(openid)
-        number = reply.strip()
-        if not payloads or not number.isdigit() or not 1 <= int(number) <= len(payloads):
+        """The payload for a reply with a button's number or title, once; None for any other reply."""
+        buttons = self.by_openid.get(openid)
+        if not buttons:
             return None
-        del self.by_openid[openid]
-        return payloads[int(number) - 1]
+        number, typed = reply.strip(), _plain(reply)
+        if number.isdigit() and 1 <= int(number) <= len(buttons):
+            chosen: Optional[str] = buttons[int(number) - 1][0]
+        else:
+            chosen = next((payload for payload, title in buttons if typed and _plain(title) == typed), None)
+        if chosen is not None:
+            del self.by_openid[openid]
+        return chosen
 
 
 def render(message: Dict[str, Any], openid: str, offered: OfferedButtons) -> str:
@@ -79,7 +92,7 @@ def render(message: Dict[str, Any], openid: str, offered: OfferedButtons) -> str
     text = str(message.get("text") or "")
     buttons = [b for b in message.get("buttons") or message.get("quick_replies") or [] if b.get("payload")]
     if buttons:
-        offered.offer(openid, [str(b["payload"]) for b in buttons])
+        offered.offer(openid, [(str(b["payload"]), str(b.get("title") or "")) for b in buttons])
         options = "\n".join(f"回复 {i}：{b.get('title', '')}" for i, b in enumerate(buttons, start=1))
         text = f"{text}\n{options}" if text else options
     if message.get("image"):

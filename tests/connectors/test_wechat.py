@@ -210,6 +210,17 @@ async def test_buttons_are_numbered_and_a_number_reply_is_the_button(agent):
         assert agent.texts()[-1] == "5"
 
 
+async def test_typing_a_button_title_is_the_button(agent):
+    """WeChat shows no buttons: residents type "5分" as often as "5"."""
+    async with running(agent) as wx:
+        await wx.server.say(OPENID, "请让我评价")
+        await wx.server.say(OPENID, " 4分！")
+        assert agent.texts()[-1] == '/rate{"rating": 4}'
+        await wx.server.say(OPENID, "请让我评价")
+        await wx.server.say(OPENID, "我觉得4分吧")  # not a title: the bot reads it as text
+        assert agent.texts()[-1] == "我觉得4分吧"
+
+
 async def test_a_long_answer_goes_passively_in_part_and_the_rest_by_customer_service(agent):
     async with running(agent) as wx:
         delivery = await wx.server.say(OPENID, "办事指南")

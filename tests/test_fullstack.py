@@ -159,6 +159,14 @@ def test_an_inquiry_still_needing_a_person_becomes_an_inquiry_ticket(stack):
     assert ticket["number"] == number and ticket["appeal_type"] == "inquiry"
 
 
+def test_typing_the_button_words_after_an_answer_opens_the_ticket_form_not_a_clerk(stack):
+    """On WeChat there are no buttons to tap: residents type "仍需人工办理" (the trained model reads it)."""
+    sender = "web:fullstack-inquiry-4"
+    assert "公积金怎么提取" in _texts(_say(stack, sender, "租房的话公积金能取出来吗，要什么手续"))
+    asked = _texts(_say(stack, sender, "仍需人工办理"))
+    assert "登记成工单" in asked and "住址或办事地点" in asked
+
+
 def test_a_complaint_that_mentions_a_topic_of_the_knowledge_base_is_taken_as_a_complaint(stack):
     answer = _texts(_say(stack, "web:fullstack-inquiry-3", "社保局窗口态度恶劣，问两句就不耐烦"))
     assert "以上答复" not in answer and "地点" in answer

@@ -34,6 +34,11 @@ _USERNAME = re.compile(r"^[A-Za-z0-9_.\-]{3,64}$")
 _DUMMY_HASH = hash_password("not-a-real-password")
 
 
+def _failure_key(username: str) -> str:
+    """The name failed logins are counted under: the longest username there can be; longer names match no one."""
+    return username[:64]
+
+
 @dataclass(frozen=True)
 class Login:
     principal: Principal
@@ -136,7 +141,7 @@ class AccountService:
         """Forgets a username's failed logins (解除锁定), so a colleague locked out by someone
         else's guesses can log in at once; returns how many failures were forgotten."""
         async with self.sessions.begin() as session:
-            result = await session.execute(delete(LoginFailure).where(LoginFailure.username == username[:64]))
+            result = await session.execute(delete(LoginFailure).where(LoginFailure.username == _failure_key(username)))
         return int(result.rowcount or 0)
 
     async def principal_for_token(self, secret: str) -> Principal | None:
@@ -189,7 +194,7 @@ class AccountService:
 
     async def login(self, username: str, password: str) -> Login:
         """A new page session, or Unauthorized; TooManyAttempts after repeated failures for the name."""
-        key = username[:64]  # the longest username there can be; longer names match no one
+        key = _failure_key(username)
         await self._claim_attempt(key)
         async with self.sessions() as session:
             user = (

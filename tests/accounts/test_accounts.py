@@ -250,30 +250,27 @@ def test_the_cli_unlocks_a_username(database_url, monkeypatch, capsys):
     monkeypatch.setattr(sys, "stdin", io.StringIO(RIGHT + "\n"))
     assert main(["users", "add", "--username", "ops01", "--role", "operator", "--password-stdin"]) == 0
 
-    async def lock_out():
-        from bot.citypack import load_city_pack
-        from bot.ticketing.db import make_engine
-
-        engine = make_engine(database_url)
-        accounts = AccountService(engine, load_city_pack())
-        await fail(accounts, "ops01", 5)
-        with pytest.raises(TooManyAttempts):
-            await accounts.login("ops01", RIGHT)
-        await engine.dispose()
-
-    async def can_log_in():
+    async def with_accounts(work):
         from bot.citypack import load_city_pack
         from bot.ticketing.db import make_engine
 
         engine = make_engine(database_url)
         try:
-            return (await AccountService(engine, load_city_pack()).login("ops01", RIGHT)).principal.name
+            return await work(AccountService(engine, load_city_pack()))
         finally:
             await engine.dispose()
 
-    asyncio.run(lock_out())
+    async def lock_out(accounts):
+        await fail(accounts, "ops01", 5)
+        with pytest.raises(TooManyAttempts):
+            await accounts.login("ops01", RIGHT)
+
+    async def log_in(accounts):
+        return (await accounts.login("ops01", RIGHT)).principal.name
+
+    asyncio.run(with_accounts(lock_out))
     assert main(["users", "unlock", "ops01"]) == 0
     assert "已解除 ops01 的登录锁定（清除 5 次失败记录）" in capsys.readouterr().out
-    assert asyncio.run(can_log_in()) == "ops01"
+    assert asyncio.run(with_accounts(log_in)) == "ops01"
     assert main(["users", "unlock", "ops01"]) == 0
     assert "没有登录失败记录" in capsys.readouterr().out

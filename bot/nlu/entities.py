@@ -200,7 +200,9 @@ class HotlineEntityExtractor(StoredModels, EntityExtractorMixin):
             "learned": list(span_tagger.ENTITIES),  # entities the tagger decides; the rules do the others
             "c1": 0.05,  # L1 and L2 regularisation of the CRF
             "c2": 0.05,
-            "max_iterations": 150,
+            # 100, not 150, since the unguided examples doubled the marked text: as good on the development
+            # sets (150: 0.913 / 0.912 address, 100: 0.913 / 0.918, 60: 0.900 / 0.916) and 40 s faster to train.
+            "max_iterations": 100,
         }
 
     @cached_property

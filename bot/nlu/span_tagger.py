@@ -168,7 +168,7 @@ def spans_of(tags: Sequence[str], text: str) -> List[Span]:
 class SpanTagger:
     """A linear-chain CRF (L-BFGS, elastic-net) over `features`; fit on texts with their gold spans."""
 
-    def __init__(self, c1: float = 0.05, c2: float = 0.05, max_iterations: int = 150) -> None:
+    def __init__(self, c1: float = 0.05, c2: float = 0.05, max_iterations: int = 100) -> None:
         self.c1, self.c2, self.max_iterations = c1, c2, max_iterations
         self._crf = None
 

@@ -17,7 +17,8 @@ from bot.nlu import patterns
 from bot.nlu.text import jionlp
 
 _PLACE_SUFFIX = (
-    "大道|大街|路|街|巷|小区|花园|苑|家园|新村|宿舍|大厦|广场|市场|菜场|公园|社区|村|镇|"
+    # an estate's name as written keeps its "小区": "威清花园小区", not "威清花园" + a stray "小区"
+    "(?:花园|家园|苑|新村|山庄)小区|大道|大街|路|街|巷|小区|花园|苑|家园|新村|宿舍|大厦|广场|市场|菜场|公园|社区|村|镇|"
     "园|医院|学校|中学|小学|幼儿园|商场|车站|地铁站|公交站|酒店|宾馆|写字楼|城(?!市)|"
     "派出所|卫生所|管理所|保健院|人民医院|卫生院|养老院|[东南西北高]站|馆|服务中心|活动中心|高架|大桥|隧道|"
     "湖|水库|华府|饭店|剧院|银行|超市|加油站|服务站|地下通道|片区|[一二三四五六七八九十\\d]中"
@@ -51,11 +52,12 @@ _TAIL_RE = re.compile(_TAIL)
 # Words that cannot begin a place name; the candidate is cut after the last of them.
 _LEAD = re.compile(
     r"^.*(?:我们|我家|咱们|你们|他们|这个|那个|这边|那边|住在|位于|就在|地址是|地址|在|到|于|从|是|的|住|"
-    r"我|这|那|该|本|有|个|家|里|了|说|要|去|"
+    r"我|们|这|那|该|本|有|个|家|里|了|说|要|去|为(?!民)|"
     r"反映|举报|投诉|咨询|请问|想问|问下|问一下|一下|路过|经过|建议|希望|麻烦|要求|谢谢|感谢|申请|加强|牵头|"
     r"免费|可以|只能|走|推|请|找|问|喊|把|往|离|过|写|换成|为什么|为啥|发现|修复|开通|查查|挨着|比如|占着|占用|"
     r"给|利用|鼓励|如果|另外|轮流|重新|影响|得|或者|致|对(?!面)|回(?!龙)|向(?!阳))"
 )
+_DOUBLED = re.compile(r"(?:社区|小区|街道)(社区|小区|街道)$")
 # Where-at words that open a candidate ("楼下盐务街32号"); cut only at the start, they also end places.
 _OPENING = re.compile(r"^(?:楼下|楼上|隔壁|表扬)")
 _NOT_PLACES = {
@@ -126,7 +128,7 @@ class Address:
 
 
 # A district or county written out with its city ("六盘水市钟山区"): an address even without a street.
-_DIVISION_RE = re.compile(r"[\u4e00-\u9fa5]{2,4}?市[\u4e00-\u9fa5]{2,4}?(?:新区|区|县)")
+_DIVISION_RE = re.compile(r"[\u4e00-\u9fa5]{2,4}?市[\u4e00-\u9fa5]{2,4}?(?:新区|(?<!小)区|县)")  # not "…市西花园小区"
 
 
 def _tail_end(text: str, end: int) -> int:
@@ -169,6 +171,10 @@ def find_addresses(text: str, gazetteer: Tuple[str, ...] = ()) -> List[Tuple[int
         if opening and len(value) - opening.end() >= 3:
             start += opening.end()
             value = value[opening.end() :]
+        doubled = _DOUBLED.search(value)  # "水东社区社区说": the second "社区" is the community office
+        if doubled:
+            end -= len(doubled.group(1))
+            value = value[: -len(doubled.group(1))]
         bare = _without_tail(value)
         counted = _COUNTED.match(bare)
         if counted and bare[counted.end() :] in _NOT_PLACES:

@@ -12,6 +12,14 @@ from bot.nlu.address import find_addresses, gazetteer, looks_like_place, normali
         ("我家住在北京西路3号", ["北京西路3号"]),
         ("我们小区门口天天有车乱停", []),
         ("楼下又有人乱停车了", []),
+        # an estate's name keeps its 小区; "们" and "为" do not begin a place; a doubled 社区 is cut
+        ("威清路威清花园小区门口天天有人摆摊", ["威清路威清花园小区门口"]),
+        ("他们为茶店村修的那条路全是坑", ["茶店村"]),
+        ("街坊们宅吉社区菜场门口占道", ["宅吉社区菜场门口"]),
+        ("为民巷12号门口堆满垃圾", ["为民巷12号门口"]),
+        ("水东社区社区说不归他们管", ["水东社区"]),
+        # "…市花园小区" is an estate in a city, not a city and a district with the words before it
+        ("我在贵阳市花园小区住了十年，楼下天天吵", ["贵阳市花园小区"]),
     ],
 )
 def test_address_spans_in_free_text(pack, text, expected):

@@ -59,10 +59,11 @@ class CalibratedLinearSVC:
             ]
             self.temperature = float(_TEMPERATURES[int(np.argmin(losses))])
         model = self._svm().fit(matrix, y)
-        # Stored transposed and contiguous: sparse × dense is then one pass, no copy per call.
+        # Stored transposed, contiguous and in single precision: sparse × dense is then one pass with no
+        # copy per call, and the model (350,000 features × 35 categories) is half the size to save and load.
         coef = model.coef_ if len(self.classes_) > 2 else np.vstack([-model.coef_[0], model.coef_[0]])
         bias = model.intercept_ if len(self.classes_) > 2 else np.array([-model.intercept_[0], model.intercept_[0]])
-        self._weights = np.ascontiguousarray(coef.T)
+        self._weights = np.ascontiguousarray(coef.T, dtype=np.float32)
         self._bias = np.asarray(bias)
         return self
 
@@ -72,7 +73,8 @@ class CalibratedLinearSVC:
         return scores if scores.ndim == 2 else np.column_stack([-scores, scores])
 
     def decision_function(self, matrix: sp.csr_matrix) -> np.ndarray:
-        return np.asarray(matrix @ self._weights) + self._bias
+        # The same precision on both sides, or scipy would copy the weights to double for every call.
+        return np.asarray(matrix.astype(self._weights.dtype, copy=False) @ self._weights) + self._bias
 
     def predict_proba(self, matrix: sp.csr_matrix) -> np.ndarray:
         return _softmax(self.decision_function(matrix), self.temperature)

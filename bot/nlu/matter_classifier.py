@@ -56,7 +56,10 @@ class Features:
 
     def fit_transform(self, words: List[str], texts: List[str]) -> sp.csr_matrix:
         self.__dict__.pop("_idf", None)  # a refit has new idf vectors
-        return sp.hstack([self.words.fit_transform(words), self.chars.fit_transform(texts)]).tocsr()
+        matrix = sp.hstack([self.words.fit_transform(words), self.chars.fit_transform(texts)]).tocsr()
+        for vectorizer in (self.words, self.chars):
+            vectorizer.stop_words_ = None  # the n-grams min_df left out: only for introspection (3 MB)
+        return matrix
 
     @cached_property
     def _idf(self) -> List[np.ndarray]:

@@ -41,10 +41,12 @@ def normalize(text: str) -> str:
     return "".join("幺" if ch == "幺" else new for ch, new in zip(half, simplified, strict=True))
 
 
-@lru_cache(maxsize=256)
+@lru_cache(maxsize=16384)
 def jieba_words(plain: str) -> Tuple[str, ...]:
     """Jieba's words of a normalised text, with the dictionary the pipeline's tokenizer loaded (user
-    dictionary included). Cached: the matter classifier and the span tagger read the same message."""
+    dictionary included). Cached: the span tagger, the intent and the matter classifier read the same
+    message, and in training the same 14,500 examples one after the other. Full of the training
+    texts (810,000 characters) the cache holds 40 MB; what residents send is mostly shorter."""
     import jieba
 
     return tuple(jieba.lcut(plain))

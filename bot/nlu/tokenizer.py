@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from itertools import islice
 from typing import Any, Dict, List
 
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
@@ -30,5 +31,6 @@ class HotlineTokenizer(JiebaTokenizer):
         import jieba
 
         text = normalize(message.get(attribute) or "")
-        tokens = [Token(word, start) for (word, start, _end) in jieba.tokenize(text) if word.strip()]
-        return self._apply_token_pattern(tokens[: self._config["max_tokens"]])
+        # jieba yields words as it goes, so a long letter is cut after its first words, not read to the end
+        tokens = (Token(word, start) for (word, start, _end) in jieba.tokenize(text) if word.strip())
+        return self._apply_token_pattern(list(islice(tokens, self._config["max_tokens"])))

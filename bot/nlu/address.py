@@ -29,7 +29,7 @@ _TAIL = (
     rf"(?:门口|{NUMBER}(?:号楼|号院|号|栋|幢|单元|室)|\d+[层楼]|[东南西北]?[大侧正后]?门|路口|交叉口|口|"
     r"附近|旁边|对面|楼?后面|楼?前面|"
     r"一带|段|[东南西北]段|楼下|楼上|楼顶|负[一二三四五六七八九十\d]+楼|\d+楼|[东南西北]{1,2}角|"
-    r"往[东南西北][^，。,.！!？?\s]{0,6}?米|急诊|门诊|站台|车位|[东南西北][侧面]|(?:和\d+栋)?之间|桥下|村口|后山)*"
+    r"往[东南西北][^，。,.！!？?\s]{0,6}?米|急诊|门诊|站台|车位|工地|[东南西北][侧面]|(?:和\d+栋)?之间|桥下|村口|后山)*"
 )
 _NAME = r"(?:(?!的)[\u4e00-\u9fa5A-Za-z0-9]){1,8}?"  # "的" ends a place name: "张江路的路灯"
 # The name of a place that follows a street ("延安中路" + "工商银行"): no verbs or measure words in it.
@@ -44,11 +44,14 @@ _ADMIN = r"(?:[\u4e00-\u9fa5]{2,7}?(?:省|市|新区|区|县))*"
 ADDRESS_RE = re.compile(
     rf"({_ADMIN}{_NAME}(?:{_PLACE_SUFFIX})(?:{NUMBER}[号弄]|[东南西北中]段)?"
     rf"(?:(?:和|与|跟|、){_NAME}(?:路|街|巷|大道)(?:交叉口|路口|交界处)?)?"
-    rf"(?:{_NAME_AFTER}(?:{_PLACE_SUFFIX})|{_SHOP_NAME}(?:{_SHOP_SUFFIX}))?{_TAIL}"
+    rf"(?:{_NAME_AFTER}(?:{_PLACE_SUFFIX})|(?P<shop>{_SHOP_NAME}(?:{_SHOP_SUFFIX})))?{_TAIL}"
     # …and a shop or stop at its crossing: "盐务街路口刘记副食店", "省府路口公交站前面".
-    rf"(?:(?<=口)(?:{_SHOP_NAME}(?:{_SHOP_SUFFIX})|{_NAME_AFTER}(?:公交站|车站|站台)){_TAIL})?)"
+    rf"(?:(?<=口)(?:(?P<shop_at_crossing>{_SHOP_NAME}(?:{_SHOP_SUFFIX}))|{_NAME_AFTER}(?:公交站|车站|站台)){_TAIL})?)"
 )
 _TAIL_RE = re.compile(_TAIL)
+# A shop without a name is a kind of place, not the place: "[市西路]一水果店", "[大营路]汽修店",
+# "[延安中路]开眼镜店"; a named one is ("威清路好味来快餐店", "中华南路仁心药店").
+_UNNAMED_SHOP = re.compile(r"^(?:[某一开上].*|.{1,3})$")
 # Words that cannot begin a place name; the candidate is cut after the last of them.
 _LEAD = re.compile(
     r"^.*(?:我们|我家|咱们|你们|他们|这个|那个|这边|那边|住在|位于|就在|地址是|地址|在|到|于|从|是|的|住|"
@@ -162,7 +165,12 @@ def find_addresses(text: str, gazetteer: Tuple[str, ...] = ()) -> List[Tuple[int
     spans: List[Tuple[int, int, str]] = []
     for match in ADDRESS_RE.finditer(text):
         start, end = match.span()
-        value = match.group()
+        for group in ("shop", "shop_at_crossing"):
+            shop = match.group(group)
+            if shop and _UNNAMED_SHOP.match(shop):
+                end = match.start(group)
+                break
+        value = text[start:end]
         lead = _LEAD.match(value)
         if lead:
             start += lead.end()

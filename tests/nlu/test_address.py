@@ -20,6 +20,11 @@ from bot.nlu.address import find_addresses, gazetteer, looks_like_place, normali
         ("水东社区社区说不归他们管", ["水东社区"]),
         # "…市花园小区" is an estate in a city, not a city and a district with the words before it
         ("我在贵阳市花园小区住了十年，楼下天天吵", ["贵阳市花园小区"]),
+        # a named shop is the place, a shop without a name is not; a named site keeps its 工地
+        ("昨天在威清路好味来快餐店吃坏了肚子", ["威清路好味来快餐店"]),
+        ("市西路一水果店把货架摆到人行道上", ["市西路"]),
+        ("大营路汽修店露天喷漆", ["大营路"]),
+        ("北京西路锦华府工地每天晚上还在打桩", ["北京西路锦华府工地"]),
     ],
 )
 def test_address_spans_in_free_text(pack, text, expected):

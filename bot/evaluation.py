@@ -3,8 +3,9 @@ except `confusion_png`, which draws a matrix with matplotlib.
 
 A held-out row is a JSON object: `text`, `intent`, and for appeals `category`, `appeal_type`,
 `kind` ("chat" or "letter"), `entities` (`[{"entity", "value"}]`, each value a substring of the
-text), optionally `second_category` (a second matter in the same message) and `scope`
-("other_city": a real problem, but not this district's). A prediction is a line of
+text; `entities_marked` lists the kinds marked where a row marks only some), optionally
+`second_category` (a second matter in the same message) and `scope` ("other_city": a real
+problem, but not this district's). A prediction is a line of
 `hotline classify`.
 """
 
@@ -180,7 +181,8 @@ def score(
     for r, p in pairs:
         if "entities" not in r:
             continue  # a row without annotation says nothing about entities
-        predicted = [(e["entity"], e["start"], e["end"]) for e in p.get("entities") or []]
+        marked = r.get("entities_marked") or ENTITY_TYPES  # a row may mark only some kinds
+        predicted = [(e["entity"], e["start"], e["end"]) for e in p.get("entities") or [] if e["entity"] in marked]
         count_entities(gold_spans(r["text"], r["entities"]), predicted, entity_counts)
     oos = [p for r, p in pairs if gold_out_of_scope(r)]
     in_scope = [p for r, p in pairs if not gold_out_of_scope(r)]

@@ -26,6 +26,26 @@ def test_entities_count_exact_and_overlapping_spans_separately() -> None:
     assert gold_spans(text, gold) == [("address", 0, 9), ("time", 9, 17)]
 
 
+def test_a_row_that_marks_only_addresses_and_times_does_not_count_its_phone_as_a_false_find() -> None:
+    text = "宝山北路56号门口有烧烤摊，电话13985012345"
+    row = {
+        "text": text,
+        "intent": "report_problem",
+        "category": "street_vendor",
+        "entities": [{"entity": "address", "value": "宝山北路56号门口"}],
+        "entities_marked": ["address", "time"],
+    }
+    predicted = [
+        {"entity": "address", "value": "宝山北路56号门口", "start": 0, "end": 9},
+        {"entity": "phone", "value": "13985012345", "start": 14, "end": 25},
+    ]
+    report = score([row], [_prediction("street_vendor", entities=predicted)], SECTORS)
+    assert report.entities["address"].scores(overlap=False).f1 == 1.0
+    assert report.entities["phone"].predicted == 0  # not marked in this row: neither right nor wrong
+    unmarked = score([{**row, "entities_marked": None}], [_prediction("street_vendor", entities=predicted)], SECTORS)
+    assert unmarked.entities["phone"].predicted == 1  # a fully marked row says there is no phone
+
+
 def test_out_of_scope_recall_counts_other_city_places_and_false_rejections_count_in_scope_messages() -> None:
     rows = [
         {"text": "讲个笑话", "intent": "out_of_scope"},

@@ -70,6 +70,9 @@ _NUMBERED_THING = re.compile(r"车位|线|楼|栋|单元|房|室|车")
 _HOUSE_NUMBER = re.compile(rf"{NUMBER}号?")
 _HOUSE_NUMBER_HEAD = re.compile(rf"{NUMBER}号[\s,，、]*")
 MAX_TIME_TEXT = 600  # jionlp's time recogniser slows down on long letters; times come early
+# "某小区", "某工地", "某路口": the name was left out, so what follows 某 is a kind of place, not a place
+# (LABELLING.md): "[枣山路]某小区". With its building it is where the worker goes: "[宝山社区某小区4栋2单元]".
+_WITHHELD_NAME = re.compile(r"某(?!.*(?:栋|幢|单元|号楼|\d号))")
 
 
 def extract_times(text: str) -> List[Tuple[int, int, str]]:
@@ -171,6 +174,8 @@ def extract_entities(
         tagged = [span for span in span_tagger.spans_of(tagger.tag(rows), plain) if span[0] in learned]
         spans = [span for span in spans if span[0] not in learned] + [span for span in tagged if span[2] - span[1] >= 2]
     for entity, start, end in sorted(spans, key=lambda span: span[1]):
+        withheld = _WITHHELD_NAME.search(plain, start + 1, end) if entity == "address" else None
+        end = withheld.start() if withheld and withheld.start() - start >= 2 else end
         if entity == "time":
             span = _as_convention_says(plain, start, end)
             if span is None:

@@ -73,6 +73,10 @@ def test_times_are_when_it_happens_not_how_long_it_lasts(text, times):
         ("昨天中午在威清路好味来快餐店吃了盒饭", [("time", "昨天中午"), ("address", "威清路好味来快餐店")]),
         ("盐务街路口刘记副食店门口天天停车", [("address", "盐务街路口刘记副食店门口")]),
         ("中山路这家店卖假货", [("address", "中山路")]),
+        # a name left out ("某小区", "某路口") leaves a kind of place, unless the building is given
+        ("关于三桥中坝路某花园物业不作为的问题", [("address", "三桥中坝路")]),
+        ("来电人反映宝山北路某路口信号灯故障", [("address", "宝山北路")]),
+        ("宝山社区某小区4栋2单元停电了", [("address", "宝山社区某小区4栋2单元")]),
         # a floor and verbs around the place are not part of it
         ("把垃圾倒在盐务街32号二楼的过道", [("address", "盐务街32号")]),
         # "开始" after a time is not part of it; "从…开始" is one expression

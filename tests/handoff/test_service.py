@@ -6,16 +6,13 @@ from __future__ import annotations
 
 import asyncio
 from datetime import timedelta
-from typing import Any, Dict, List
 
 import pytest
-from aiohttp import web
-from aiohttp.test_utils import TestServer
 from sqlalchemy import select
 
 from bot.accounts.roles import Principal, Role
 from bot.errors import InvalidInput
-from bot.handoff.courier import GIVE_UP_AFTER_ATTEMPTS, HandoffCourier
+from bot.handoff.courier import GIVE_UP_AFTER_ATTEMPTS, RECEIPT_SLOT, HandoffCourier
 from bot.handoff.service import (
     HANDED_BACK,
     MAX_REPLY_CHARS,
@@ -29,8 +26,8 @@ from bot.handoff.service import (
 )
 from bot.notify.models import WebChatMessage
 from bot.notify.pusher import RasaTrigger
+from tests.standins.rasa_trigger import RASA_TOKEN, rasa_trigger_standin
 
-RASA_TOKEN = "rasa-token-for-tests"
 WANG = Principal("op-wang", Role.operator)
 LI = Principal("op-li", Role.operator)
 SENDER = "tg:5512345678"
@@ -163,35 +160,10 @@ async def test_a_malformed_sender_id_is_refused(desk, sender):
 # -- delivery ------------------------------------------------------------------------------
 
 
-class FakeRasa:
-    """Answers `trigger_intent` as Rasa does when the action ran (the receipt slot), or fails like it."""
-
-    def __init__(self) -> None:
-        self.calls: List[Dict[str, Any]] = []
-        self.mode = "ok"  # ok | down | no_receipt
-
-    async def trigger(self, request: web.Request) -> web.Response:
-        if request.query.get("token") != RASA_TOKEN:
-            return web.json_response({"status": "failure"}, status=401)
-        if self.mode == "down":
-            return web.json_response({"status": "failure", "message": "channel down"}, status=500)
-        body = await request.json()
-        self.calls.append({"sender": request.match_info["sender"], **body})
-        slots = {"handoff_receipt": body["entities"]["reply_id"]} if self.mode == "ok" else {}
-        text = body["entities"].get("reply_text", "")
-        return web.json_response({"tracker": {"slots": slots}, "messages": [{"recipient_id": "x", "text": text}]})
-
-
 @pytest.fixture
 async def rasa():
-    fake = FakeRasa()
-    app = web.Application()
-    app.router.add_post("/conversations/{sender}/trigger_intent", fake.trigger)
-    server = TestServer(app)
-    await server.start_server()
-    fake.url = str(server.make_url("")).rstrip("/")  # type: ignore[attr-defined]
-    yield fake
-    await server.close()
+    async with rasa_trigger_standin(RECEIPT_SLOT, "reply_id") as standin:
+        yield standin
 
 
 def courier(desk, rasa) -> HandoffCourier:

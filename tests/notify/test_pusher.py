@@ -1,50 +1,23 @@
-"""The notifier on a real database, against a Rasa stand-in that answers `trigger_intent` the
-way Rasa does when the update action ran (the receipt slot) — or fails like Rasa when it is
-down or the channel is. End to end with the real Rasa: tests/test_fullstack.py."""
+"""The notifier on a real database, against a Rasa stand-in (tests/standins/rasa_trigger.py)."""
 
 from __future__ import annotations
 
 import asyncio
 from datetime import timedelta
-from typing import Any, Dict, List
+from typing import Any
 
 import pytest
-from aiohttp import web
-from aiohttp.test_utils import TestServer
 
-from bot.notify.pusher import Notifier, RasaTrigger
+from bot.notify.pusher import RECEIPT_SLOT, Notifier, RasaTrigger
 from bot.ticketing.service import NewTicket
 from tests.notify.events import record_event
-
-RASA_TOKEN = "rasa-token-for-tests"
-
-
-class FakeRasa:
-    def __init__(self) -> None:
-        self.calls: List[Dict[str, Any]] = []
-        self.mode = "ok"  # ok | down | no_receipt
-
-    async def trigger(self, request: web.Request) -> web.Response:
-        if request.query.get("token") != RASA_TOKEN:
-            return web.json_response({"status": "failure"}, status=401)
-        if self.mode == "down":
-            return web.json_response({"status": "failure", "message": "channel down"}, status=500)
-        body = await request.json()
-        self.calls.append({"sender": request.match_info["sender"], "output": request.query["output_channel"], **body})
-        slots = {"pushed_event_id": body["entities"]["event_id"]} if self.mode == "ok" else {}
-        return web.json_response({"tracker": {"slots": slots}, "messages": []})
+from tests.standins.rasa_trigger import RASA_TOKEN, rasa_trigger_standin
 
 
 @pytest.fixture
 async def rasa():
-    fake = FakeRasa()
-    app = web.Application()
-    app.router.add_post("/conversations/{sender}/trigger_intent", fake.trigger)
-    server = TestServer(app)
-    await server.start_server()
-    fake.url = str(server.make_url("")).rstrip("/")  # type: ignore[attr-defined]
-    yield fake
-    await server.close()
+    async with rasa_trigger_standin(RECEIPT_SLOT, "event_id") as standin:
+        yield standin
 
 
 def notifier(service, rasa, clock) -> Notifier:
